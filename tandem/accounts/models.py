@@ -1,0 +1,46 @@
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class WriterManager(UserManager):
+    def get_by_natural_key(self, username):
+        # Sign-in ignores case, as usernames are unique whatever their case.
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """A writer. Plays muses in threads."""
+
+    display_name = models.CharField(max_length=80, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    bio = models.TextField(blank=True, max_length=2000)
+
+    objects = WriterManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                condition=~models.Q(email=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("writer-profile", args=[self.username])
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.username

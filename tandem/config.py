@@ -1,0 +1,95 @@
+"""Reading Tandem's configuration from the environment.
+
+Kept apart from ``settings.py`` so the CLI can validate the environment (and print a
+one-line error) before Django is set up.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+
+class ConfigError(Exception):
+    """The environment describes a configuration Tandem cannot run with."""
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("TANDEM_DATA_DIR", "var")).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def secret_key(directory: Path) -> str:
+    """The SECRET_KEY from the environment, else one generated once and kept in the data dir."""
+    from_env = os.environ.get("SECRET_KEY", "").strip()
+    if from_env:
+        return from_env
+    key_file = directory / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    # Create with owner-only permissions; another process may have won the race.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+SUPPORTED_ENGINES = {
+    "django.db.backends.sqlite3": "SQLite",
+    "django.db.backends.postgresql": "PostgreSQL",
+}
+
+
+def database(directory: Path) -> dict:
+    """Django's DATABASES['default'] from DATABASE_URL (default: SQLite in the data dir)."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        url = f"sqlite:///{directory / 'tandem.sqlite3'}"
+    try:
+        config = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
+    except (ValueError, KeyError) as error:
+        raise ConfigError(
+            f"DATABASE_URL is not a database URL Tandem understands: {error}"
+        ) from error
+    engine = config.get("ENGINE", "")
+    if engine not in SUPPORTED_ENGINES:
+        raise ConfigError(
+            f"DATABASE_URL uses an unsupported database ({engine or 'unknown'}); "
+            "use sqlite:///PATH or postgres://USER@HOST:PORT/NAME"
+        )
+    if not config.get("NAME"):
+        raise ConfigError("DATABASE_URL names no database")
+    if engine == "django.db.backends.sqlite3":
+        # IMMEDIATE transactions serialise writers up front, so two concurrent replies queue
+        # instead of failing with "database is locked" half-way through.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+        if config["NAME"] != ":memory:":
+            Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+            # Tests run against a file too: threads in one test need real locking.
+            config["TEST"] = {"NAME": str(Path(config["NAME"]).with_suffix(".test.sqlite3"))}
+    else:
+        config.setdefault("OPTIONS", {})["connect_timeout"] = 5
+    return config

@@ -1,0 +1,28 @@
+from django import forms
+
+from tandem.muses.models import hex_colour
+
+
+class MuseForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="As partners will see it, e.g. ivy or Ivy Marsh."
+    )
+    pronouns = forms.CharField(max_length=40, required=False, help_text="e.g. she/her")
+    fandom = forms.CharField(max_length=120, required=False, help_text="Or “original character”.")
+    bio = forms.CharField(
+        label="Short bio", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    accent_colour = forms.CharField(
+        max_length=7,
+        initial="#7a3e9d",
+        validators=[hex_colour],
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text="Used for the muse's name and, later, their dialogue.",
+    )
+    avatar = forms.FileField(
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
+        ),
+        help_text="PNG, JPEG, GIF or WebP, at most 5 MB. It is cropped to a square.",
+    )

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour like #7a3e9d.")
+
+
+class Muse(models.Model):
+    """A character a writer plays. Kept for ever once it has posted; archived instead."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="muses"
+    )
+    name = models.CharField(max_length=100)
+    pronouns = models.CharField(max_length=40, blank=True)
+    fandom = models.CharField(max_length=120, blank=True)
+    bio = models.TextField("short bio", max_length=2000, blank=True)
+    accent_colour = models.CharField(max_length=7, default="#7a3e9d", validators=[hex_colour])
+    avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["owner", "archived_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("muse-detail", args=[self.pk])
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def initial(self) -> str:
+        return self.name[:1].upper() or "?"

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from tandem.muses import views
+
+urlpatterns = [
+    path("", views.muse_list, name="muse-list"),
+    path("new/", views.muse_new, name="muse-create"),
+    path("<int:pk>/", views.muse_detail, name="muse-detail"),
+    path("<int:pk>/edit/", views.muse_edit, name="muse-edit"),
+    path("<int:pk>/archive/", views.muse_archive_toggle, name="muse-archive"),
+    path("<int:pk>/delete/", views.muse_remove, name="muse-delete"),
+]

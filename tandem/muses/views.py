@@ -1,0 +1,102 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tandem.muses.forms import MuseForm
+from tandem.muses.models import Muse
+from tandem.muses.selectors import muses_of_writer
+from tandem.muses.services import (
+    muse_archive,
+    muse_create,
+    muse_delete,
+    muse_unarchive,
+    muse_update,
+)
+from tandem.threads.selectors import public_threads_of_muse
+
+
+def _avatar_upload(form: MuseForm):
+    avatar = form.cleaned_data.get("avatar")
+    return avatar or None
+
+
+@login_required
+def muse_list(request: HttpRequest) -> HttpResponse:
+    muses = muses_of_writer(request.user)
+    return render(request, "muses/muse_list.html", {"muses": muses})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def muse_new(request: HttpRequest) -> HttpResponse:
+    form = MuseForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "avatar"}
+        try:
+            muse = muse_create(owner=request.user, avatar=_avatar_upload(form), **fields)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{muse.name} is ready to write.")
+            return redirect(muse)
+    return render(request, "muses/muse_form.html", {"form": form, "muse": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def muse_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    muse = get_object_or_404(Muse, pk=pk, owner=request.user)
+    initial = {f: getattr(muse, f) for f in ("name", "pronouns", "fandom", "bio", "accent_colour")}
+    form = MuseForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "avatar"}
+        clear = form.cleaned_data.get("avatar") is False
+        try:
+            muse_update(
+                muse=muse,
+                writer=request.user,
+                avatar=_avatar_upload(form),
+                clear_avatar=clear,
+                **fields,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{muse.name} saved.")
+            return redirect(muse)
+    return render(request, "muses/muse_form.html", {"form": form, "muse": muse})
+
+
+def muse_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    muse = get_object_or_404(Muse.objects.select_related("owner"), pk=pk)
+    threads = public_threads_of_muse(muse)
+    return render(request, "muses/muse_detail.html", {"muse": muse, "threads": threads})
+
+
+@login_required
+@require_POST
+def muse_archive_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    muse = get_object_or_404(Muse, pk=pk, owner=request.user)
+    if muse.is_archived:
+        muse_unarchive(muse=muse, writer=request.user)
+        messages.success(request, f"{muse.name} is back from the archive.")
+    else:
+        muse_archive(muse=muse, writer=request.user)
+        messages.success(request, f"{muse.name} is archived. Their posts stay where they are.")
+    return redirect(muse)
+
+
+@login_required
+@require_POST
+def muse_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    muse = get_object_or_404(Muse, pk=pk, owner=request.user)
+    try:
+        muse_delete(muse=muse, writer=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(muse)
+    messages.success(request, f"{muse.name} was deleted.")
+    return redirect("muse-list")

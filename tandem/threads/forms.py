@@ -1,0 +1,87 @@
+from django import forms
+from django.conf import settings
+
+from tandem.threads.models import Rating, Status, TurnMode, Visibility, Warning
+
+
+class TagsField(forms.CharField):
+    """Free tags, comma separated."""
+
+    def to_python(self, value) -> list[str]:
+        value = super().to_python(value)
+        return [tag.strip() for tag in value.split(",") if tag.strip()]
+
+
+class ThreadMetadataForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(
+        max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    rating = forms.ChoiceField(choices=Rating.choices, initial=Rating.NOT_RATED)
+    warnings = forms.MultipleChoiceField(
+        choices=Warning.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Archive warnings",
+    )
+    tags = TagsField(required=False, help_text="Comma separated, e.g. slow burn, coffee shop AU")
+    visibility = forms.ChoiceField(
+        choices=Visibility.choices, initial=Visibility.PRIVATE, widget=forms.RadioSelect
+    )
+    turn_mode = forms.ChoiceField(
+        choices=TurnMode.choices, initial=TurnMode.ORDERED, widget=forms.RadioSelect
+    )
+
+
+class ThreadCreateForm(ThreadMetadataForm):
+    muse = forms.ModelChoiceField(queryset=None, label="Your muse", empty_label=None)
+
+    def __init__(self, *args, muses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["muse"].queryset = muses
+
+
+class ThreadEditForm(ThreadMetadataForm):
+    status = forms.ChoiceField(choices=Status.choices)
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(max_length=150, label="Writer's username")
+
+
+class MuseChoiceForm(forms.Form):
+    muse = forms.ModelChoiceField(queryset=None, empty_label=None, label="Bring which muse?")
+
+    def __init__(self, *args, muses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["muse"].queryset = muses
+
+
+class PostForm(forms.Form):
+    muse = forms.ModelChoiceField(queryset=None, empty_label=None, label="Post as")
+    body = forms.CharField(
+        label="Your reply",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        max_length=settings.TANDEM_POST_MAX_CHARS,
+        error_messages={
+            "max_length": "This post is %(show_value)s characters; the limit is %(limit_value)s. Split it into two posts."
+        },
+    )
+    seen_post_count = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, muses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["muse"].queryset = muses
+
+
+class PostEditForm(forms.Form):
+    body = forms.CharField(
+        label="Post text",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 16}),
+        max_length=settings.TANDEM_POST_MAX_CHARS,
+        error_messages={
+            "max_length": "This post is %(show_value)s characters; the limit is %(limit_value)s. Split it into two posts."
+        },
+    )

@@ -1,0 +1,278 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+
+def new_public_id() -> str:
+    # Thread URLs carry an unguessable id: an unlisted thread is readable by "anyone with
+    # the link", and a private one's existence must not leak through counting ids.
+    return secrets.token_urlsafe(9)
+
+
+class Rating(models.TextChoices):
+    NOT_RATED = "not_rated", "Not Rated"
+    GENERAL = "general", "General Audiences"
+    TEEN = "teen", "Teen And Up Audiences"
+    MATURE = "mature", "Mature"
+    EXPLICIT = "explicit", "Explicit"
+
+
+class Warning(models.TextChoices):
+    CHOSE_NOT_TO_WARN = "chose_not_to_warn", "Creator Chose Not To Use Archive Warnings"
+    NONE_APPLY = "none_apply", "No Archive Warnings Apply"
+    VIOLENCE = "violence", "Graphic Depictions Of Violence"
+    DEATH = "death", "Major Character Death"
+    NONCON = "noncon", "Rape/Non-Con"
+    UNDERAGE = "underage", "Underage Sex"
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", "Private — participants only"
+    UNLISTED = "unlisted", "Unlisted — anyone with the link"
+    PUBLIC = "public", "Public — listed for everyone"
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    COMPLETE = "complete", "Complete"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+class TurnMode(models.TextChoices):
+    ORDERED = "ordered", "Ordered — muses post in a set order"
+    FREE = "free", "Free — anyone may post"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="threads_tag_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Thread(models.Model):
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_threads"
+    )
+    title = models.CharField(max_length=200)
+    summary = models.TextField(max_length=5000, blank=True)
+    rating = models.CharField(max_length=16, choices=Rating, default=Rating.NOT_RATED)
+    warnings = models.JSONField(default=list, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="threads")
+    visibility = models.CharField(max_length=16, choices=Visibility, default=Visibility.PRIVATE)
+    status = models.CharField(max_length=16, choices=Status, default=Status.ACTIVE)
+    turn_mode = models.CharField(max_length=16, choices=TurnMode, default=TurnMode.ORDERED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Turn state, derived from the turn events and cached here so the queue needs no
+    # replay; always written in the transaction that records the event.
+    next_participant = models.ForeignKey(
+        "Participant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_poster = models.ForeignKey(
+        "Participant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    turn_since = models.DateTimeField(null=True, blank=True)
+    last_post_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    post_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["visibility", "status", "last_post_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("thread-detail", args=[self.public_id])
+
+    @property
+    def is_ordered(self) -> bool:
+        return self.turn_mode == TurnMode.ORDERED
+
+    @property
+    def is_open_for_posts(self) -> bool:
+        return self.status == Status.ACTIVE
+
+    @property
+    def warning_labels(self) -> list[str]:
+        labels = dict(Warning.choices)
+        return [labels.get(value, value) for value in self.warnings]
+
+
+class Participant(models.Model):
+    """A muse taking part in a thread. Leaving keeps the row (posts point at it)."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="participants")
+    muse = models.ForeignKey("muses.Muse", on_delete=models.PROTECT, related_name="participations")
+    # The muse's writer, kept here so turn and queue queries need no join through muses.
+    writer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+    )
+    position = models.PositiveIntegerField(null=True, blank=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "muse"], name="threads_participant_unique"),
+        ]
+        indexes = [models.Index(fields=["writer", "left_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.muse} in {self.thread}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_at is None
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Invitation(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="invitations")
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(
+        max_length=16, choices=InvitationStatus, default=InvitationStatus.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["thread", "invitee"],
+                condition=models.Q(status="pending"),
+                name="threads_one_pending_invitation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitee} to {self.thread}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("invitation-respond", args=[self.pk])
+
+
+class Post(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    number = models.PositiveIntegerField()
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="posts")
+    muse = models.ForeignKey("muses.Muse", on_delete=models.PROTECT, related_name="posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
+    body = models.TextField()
+    word_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["thread", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "number"], name="threads_post_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} in {self.thread}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("post-permalink", args=[self.thread.public_id, self.number])
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def anchor(self) -> str:
+        return f"post-{self.number}"
+
+
+class PostRevision(models.Model):
+    """Every version of a post's text, the first one included."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    word_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["post", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "number"], name="threads_revision_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"revision {self.number} of {self.post}"
+
+
+class TurnEventKind(models.TextChoices):
+    JOIN = "join", "joined"
+    POST = "post", "posted"
+    SKIP = "skip", "turn skipped"
+    LEAVE = "leave", "left"
+    REMOVE = "remove", "removed"
+    REORDER = "reorder", "order changed"
+
+
+class TurnEvent(models.Model):
+    """The log the turn state is derived from. Never edited, only appended."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="turn_events")
+    kind = models.CharField(max_length=16, choices=TurnEventKind)
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    order = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["thread", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} in {self.thread}"
+
+
+class ThreadWriterState(models.Model):
+    """One writer's private flags on one thread in their queue."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="writer_states")
+    writer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_states"
+    )
+    is_writing = models.BooleanField(default=False)
+    is_pinned = models.BooleanField(default=False)
+    is_muted = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "writer"], name="threads_writer_state_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.writer} on {self.thread}"

@@ -1,0 +1,53 @@
+"""Who may see and do what in a thread. Detail pages call the checks; lists use the filters."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from tandem.accounts.models import User
+from tandem.threads.models import (
+    InvitationStatus,
+    Participant,
+    Thread,
+    Visibility,
+)
+
+
+def is_participant(thread: Thread, user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    return thread.participants.filter(writer=user, left_at__isnull=True).exists()
+
+
+def can_read(thread: Thread, user: User) -> bool:
+    if thread.visibility != Visibility.PRIVATE:
+        return True
+    if not user.is_authenticated:
+        return False
+    if thread.owner_id == user.pk or is_participant(thread, user):
+        return True
+    return thread.invitations.filter(invitee=user, status=InvitationStatus.PENDING).exists()
+
+
+def get_readable_thread(user: User, public_id: str) -> Thread:
+    """The thread, or 404 — the same 404 whether it does not exist or is private."""
+    thread = (
+        Thread.objects.select_related("owner", "next_participant__muse", "next_participant__writer")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if thread is None or not can_read(thread, user):
+        raise Http404("No such thread.")
+    return thread
+
+
+def listed_threads(user: User) -> QuerySet[Thread]:
+    """Threads a writer may find in lists: public ones, and their own."""
+    visible = Q(visibility=Visibility.PUBLIC)
+    if user.is_authenticated:
+        mine = Participant.objects.filter(writer=user, left_at__isnull=True).values("thread_id")
+        visible |= Q(pk__in=mine)
+    return Thread.objects.filter(visible)
+
+
+def is_owner(thread: Thread, user: User) -> bool:
+    return user.is_authenticated and thread.owner_id == user.pk

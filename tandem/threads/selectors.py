@@ -1,0 +1,209 @@
+"""Reads for threads: the queue, the reading page, lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from tandem.accounts.models import User
+from tandem.muses.models import Muse
+from tandem.threads.models import (
+    Invitation,
+    InvitationStatus,
+    Participant,
+    Post,
+    Status,
+    Thread,
+    ThreadWriterState,
+    TurnMode,
+    Visibility,
+)
+from tandem.threads.turns import awaited_writer_ids
+
+
+@dataclass
+class QueueEntry:
+    thread: Thread
+    waiting_since: datetime | None
+    awaited: list[Participant]
+    my_muses: list[Participant]
+    is_pinned: bool = False
+    is_writing: bool = False
+    is_muted: bool = False
+    is_dormant: bool = False
+
+
+@dataclass
+class Queue:
+    your_turn: list[QueueEntry] = field(default_factory=list)
+    writing: list[QueueEntry] = field(default_factory=list)
+    waiting: list[QueueEntry] = field(default_factory=list)
+    resting: list[QueueEntry] = field(default_factory=list)
+    muted: list[QueueEntry] = field(default_factory=list)
+    invitations: list[Invitation] = field(default_factory=list)
+
+    @property
+    def your_turn_count(self) -> int:
+        return len(self.your_turn) + len(self.writing)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.your_turn
+            or self.writing
+            or self.waiting
+            or self.resting
+            or self.muted
+            or self.invitations
+        )
+
+
+def _active_participants() -> QuerySet[Participant]:
+    return Participant.objects.filter(left_at__isnull=True).select_related("muse", "writer")
+
+
+def awaited_participants(thread: Thread, active: list[Participant]) -> list[Participant]:
+    """The muses whose move it is, from the cached turn state."""
+    if thread.status != Status.ACTIVE:
+        return []
+    by_id = {p.pk: p for p in active}
+    last_poster = by_id.get(thread.last_poster_id)
+    writers = awaited_writer_ids(
+        ordered=thread.turn_mode == TurnMode.ORDERED,
+        next_writer_id=by_id[thread.next_participant_id].writer_id
+        if thread.next_participant_id in by_id
+        else None,
+        last_poster_writer_id=last_poster.writer_id if last_poster else None,
+        active_writer_ids=[p.writer_id for p in active],
+    )
+    if thread.turn_mode == TurnMode.ORDERED:
+        return [by_id[thread.next_participant_id]] if thread.next_participant_id in by_id else []
+    return [p for p in active if p.writer_id in writers]
+
+
+def writer_queue(user: User, *, now: datetime | None = None) -> Queue:
+    """A writer's home page: their threads grouped by whose move it is.
+
+    A constant number of queries whatever the number of threads.
+    """
+    now = now or timezone.now()
+    dormant_before = now - timedelta(days=settings.TANDEM_DORMANT_DAYS)
+    mine = Participant.objects.filter(writer=user, left_at__isnull=True).values("thread_id")
+    threads = (
+        Thread.objects.filter(pk__in=mine)
+        .prefetch_related(
+            Prefetch("participants", queryset=_active_participants(), to_attr="active")
+        )
+        .order_by("pk")
+    )
+    states = {
+        s.thread_id: s for s in ThreadWriterState.objects.filter(writer=user, thread__in=mine)
+    }
+    queue = Queue()
+    for thread in threads:
+        state = states.get(thread.pk)
+        awaited = awaited_participants(thread, thread.active)
+        last_activity = thread.last_post_at or thread.created_at
+        entry = QueueEntry(
+            thread=thread,
+            waiting_since=thread.turn_since,
+            awaited=awaited,
+            my_muses=[p for p in thread.active if p.writer_id == user.pk],
+            is_pinned=bool(state and state.is_pinned),
+            is_writing=bool(state and state.is_writing),
+            is_muted=bool(state and state.is_muted),
+            is_dormant=last_activity < dormant_before,
+        )
+        if entry.is_muted:
+            queue.muted.append(entry)
+        elif thread.status != Status.ACTIVE:
+            queue.resting.append(entry)
+        elif any(p.writer_id == user.pk for p in awaited):
+            (queue.writing if entry.is_writing else queue.your_turn).append(entry)
+        else:
+            queue.waiting.append(entry)
+
+    def oldest_first(entry: QueueEntry):
+        return (not entry.is_pinned, entry.waiting_since or now)
+
+    def latest_first(entry: QueueEntry):
+        moment = entry.thread.last_post_at or entry.thread.created_at
+        return (not entry.is_pinned, -moment.timestamp())
+
+    queue.your_turn.sort(key=oldest_first)
+    queue.writing.sort(key=oldest_first)
+    queue.waiting.sort(key=oldest_first)
+    queue.resting.sort(key=latest_first)
+    queue.muted.sort(key=latest_first)
+    queue.invitations = list(pending_invitations(user))
+    return queue
+
+
+def pending_invitations(user: User) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(invitee=user, status=InvitationStatus.PENDING)
+        .select_related("thread", "invited_by")
+        .order_by("created_at")
+    )
+
+
+def your_turn_count(user: User) -> int:
+    """How many threads wait on this writer (for the navigation), in one query."""
+    mine = Participant.objects.filter(writer=user, left_at__isnull=True)
+    muted = ThreadWriterState.objects.filter(writer=user, is_muted=True).values("thread_id")
+    ordered_mine = Q(turn_mode=TurnMode.ORDERED, next_participant__writer=user)
+    free_awaiting = Q(turn_mode=TurnMode.FREE) & (
+        Q(last_poster__isnull=True) | ~Q(last_poster__writer=user)
+    )
+    return (
+        Thread.objects.filter(pk__in=mine.values("thread_id"), status=Status.ACTIVE)
+        .exclude(pk__in=muted)
+        .filter(ordered_mine | free_awaiting)
+        .count()
+    )
+
+
+def thread_posts(thread: Thread) -> QuerySet[Post]:
+    return thread.posts.select_related("muse", "author").order_by("number")
+
+
+def thread_participants(thread: Thread) -> list[Participant]:
+    return list(_active_participants().filter(thread=thread).order_by("position", "pk"))
+
+
+def thread_pending_invitations(thread: Thread) -> QuerySet[Invitation]:
+    return thread.invitations.filter(status=InvitationStatus.PENDING).select_related("invitee")
+
+
+def writer_muses_in_thread(thread: Thread, user: User) -> list[Muse]:
+    if not user.is_authenticated:
+        return []
+    return [p.muse for p in _active_participants().filter(thread=thread, writer=user)]
+
+
+def writer_state(thread: Thread, user: User) -> ThreadWriterState | None:
+    if not user.is_authenticated:
+        return None
+    return ThreadWriterState.objects.filter(thread=thread, writer=user).first()
+
+
+def public_threads(*, limit: int = 50) -> QuerySet[Thread]:
+    return (
+        Thread.objects.filter(visibility=Visibility.PUBLIC)
+        .prefetch_related(
+            Prefetch("participants", queryset=_active_participants(), to_attr="active")
+        )
+        .order_by("-last_post_at", "-created_at")[:limit]
+    )
+
+
+def public_threads_of_muse(muse: Muse) -> QuerySet[Thread]:
+    return (
+        Thread.objects.filter(visibility=Visibility.PUBLIC, participants__muse=muse)
+        .distinct()
+        .order_by("-last_post_at", "-created_at")
+    )

@@ -1,0 +1,554 @@
+"""Every write on threads, participants, turns and posts.
+
+Each public function is one operation: it checks permission and input, changes state in
+one transaction and keeps the cached turn state on the thread in step with the turn log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tandem.accounts.models import User
+from tandem.muses.models import Muse
+from tandem.threads import turns
+from tandem.threads.models import (
+    Invitation,
+    InvitationStatus,
+    Participant,
+    Post,
+    PostRevision,
+    Rating,
+    Status,
+    Tag,
+    Thread,
+    ThreadWriterState,
+    TurnEvent,
+    TurnEventKind,
+    TurnMode,
+    Visibility,
+    Warning,
+)
+from tandem.threads.wordcount import count_words
+
+
+class NotYourTurn(PermissionDenied):
+    """An ordered thread refused a post from a muse whose turn it is not."""
+
+
+class TurnTaken(NotYourTurn):
+    """Somebody posted between the moment a writer loaded the page and their submit."""
+
+
+# ---------------------------------------------------------------------------- turn state
+
+
+def _lock(thread: Thread) -> Thread:
+    """Re-read the thread, holding its row lock until the transaction ends."""
+    return Thread.objects.select_for_update().get(pk=thread.pk)
+
+
+def _active_order(thread: Thread) -> tuple[int, ...]:
+    return tuple(
+        # A muse that is joining has no position until its join event is recorded.
+        thread.participants.filter(left_at__isnull=True, position__isnull=False)
+        .order_by("position", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def cached_turn_state(thread: Thread) -> turns.TurnState:
+    """The turn state as cached on the thread and its participants' positions."""
+    started = thread.turn_events.filter(kind__in=[TurnEventKind.POST, TurnEventKind.SKIP]).exists()
+    return turns.TurnState(
+        order=_active_order(thread),
+        next_id=thread.next_participant_id,
+        last_poster_id=thread.last_poster_id,
+        started=started,
+        since=thread.turn_since,
+        post_count=thread.post_count,
+    )
+
+
+def _record(
+    thread: Thread,
+    kind: str,
+    *,
+    participant: Participant | None = None,
+    actor: User | None = None,
+    order: Sequence[int] | None = None,
+    at=None,
+) -> turns.TurnState:
+    """Append a turn event and update the cached state. The caller holds the thread lock."""
+    at = at or timezone.now()
+    before = cached_turn_state(thread)
+    event = turns.Event(
+        kind=kind,
+        participant_id=participant.pk if participant else None,
+        at=at,
+        order=tuple(order) if order is not None else None,
+    )
+    try:
+        after = turns.apply(before, event)
+    except turns.TurnError as error:
+        raise ValidationError(str(error)) from error
+    TurnEvent.objects.create(
+        thread=thread,
+        kind=kind,
+        participant=participant,
+        actor=actor,
+        order=list(order) if order is not None else None,
+        created_at=at,
+    )
+    if after.order != before.order or kind == "join":
+        for position, participant_id in enumerate(after.order):
+            Participant.objects.filter(pk=participant_id).exclude(position=position).update(
+                position=position
+            )
+    thread.next_participant_id = after.next_id
+    thread.last_poster_id = after.last_poster_id
+    thread.turn_since = after.since
+    thread.post_count = after.post_count
+    update = ["next_participant", "last_poster", "turn_since", "post_count"]
+    if kind == "post":
+        thread.last_post_at = at
+        update.append("last_post_at")
+    thread.save(update_fields=update)
+    return after
+
+
+def replayed_turn_state(thread: Thread) -> turns.TurnState:
+    """The turn state recomputed from scratch from the event log."""
+    events = [
+        turns.Event(
+            kind=e.kind,
+            participant_id=e.participant_id,
+            at=e.created_at,
+            order=tuple(e.order) if e.order is not None else None,
+        )
+        for e in thread.turn_events.order_by("pk")
+    ]
+    return turns.replay(events, created_at=thread.created_at)
+
+
+# ---------------------------------------------------------------------------- threads
+
+
+def _clean_tags(raw: Sequence[str]) -> list[Tag]:
+    tags: dict[str, Tag] = {}
+    for name in raw:
+        name = " ".join(name.split())[:100]
+        if not name or name.lower() in tags:
+            continue
+        tag = Tag.objects.filter(name__iexact=name).first()
+        if tag is None:
+            try:
+                with transaction.atomic():
+                    tag = Tag.objects.create(name=name)
+            except IntegrityError:
+                tag = Tag.objects.get(name__iexact=name)
+        tags[name.lower()] = tag
+    return list(tags.values())
+
+
+def _validate_metadata(fields: dict) -> None:
+    errors = {}
+    title = fields.get("title", "")
+    if not title.strip():
+        errors["title"] = "A thread needs a title."
+    if fields.get("rating", Rating.NOT_RATED) not in Rating.values:
+        errors["rating"] = "Choose one of the ratings."
+    unknown = [w for w in fields.get("warnings", []) if w not in Warning.values]
+    if unknown:
+        errors["warnings"] = "Unknown warning: " + ", ".join(unknown)
+    if fields.get("visibility", Visibility.PRIVATE) not in Visibility.values:
+        errors["visibility"] = "Choose who can read the thread."
+    if fields.get("turn_mode", TurnMode.ORDERED) not in TurnMode.values:
+        errors["turn_mode"] = "Choose a turn mode."
+    if fields.get("status", Status.ACTIVE) not in Status.values:
+        errors["status"] = "Choose a status."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def thread_create(
+    *,
+    owner: User,
+    muse: Muse,
+    title: str,
+    summary: str = "",
+    rating: str = Rating.NOT_RATED,
+    warnings: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    visibility: str = Visibility.PRIVATE,
+    turn_mode: str = TurnMode.ORDERED,
+) -> Thread:
+    """Start a thread with the owner's muse as its first participant."""
+    fields = dict(
+        title=title.strip(),
+        summary=summary.strip(),
+        rating=rating,
+        warnings=list(dict.fromkeys(warnings)),
+        visibility=visibility,
+        turn_mode=turn_mode,
+    )
+    _validate_metadata(fields)
+    if muse.owner_id != owner.pk:
+        raise PermissionDenied("You can only start a thread with one of your own muses.")
+    thread = Thread(owner=owner, **fields)
+    thread.full_clean()
+    thread.save()
+    thread.tags.set(_clean_tags(tags))
+    thread.turn_since = thread.created_at
+    thread.save(update_fields=["turn_since"])
+    participant = Participant.objects.create(thread=thread, muse=muse, writer=owner)
+    _record(thread, TurnEventKind.JOIN, participant=participant, actor=owner)
+    return thread
+
+
+def _check_owner(thread: Thread, actor: User) -> None:
+    if thread.owner_id != actor.pk:
+        raise PermissionDenied("Only the thread's owner can do that.")
+
+
+@transaction.atomic
+def thread_update(
+    *,
+    thread: Thread,
+    actor: User,
+    title: str,
+    summary: str,
+    rating: str,
+    warnings: Sequence[str],
+    tags: Sequence[str],
+    visibility: str,
+    turn_mode: str,
+    status: str,
+) -> Thread:
+    _check_owner(thread, actor)
+    fields = dict(
+        title=title.strip(),
+        summary=summary.strip(),
+        rating=rating,
+        warnings=list(dict.fromkeys(warnings)),
+        visibility=visibility,
+        turn_mode=turn_mode,
+        status=status,
+    )
+    _validate_metadata(fields)
+    thread = _lock(thread)
+    for name, value in fields.items():
+        setattr(thread, name, value)
+    thread.full_clean()
+    thread.save(update_fields=list(fields))
+    thread.tags.set(_clean_tags(tags))
+    return thread
+
+
+# ---------------------------------------------------------------------------- people
+
+
+def _active_participant(thread: Thread, muse: Muse) -> Participant | None:
+    return thread.participants.filter(muse=muse, left_at__isnull=True).first()
+
+
+def _join(thread: Thread, muse: Muse, actor: User) -> Participant:
+    """Put a muse in the posting order (re-using its row if it was here before)."""
+    participant = thread.participants.filter(muse=muse).first()
+    if participant is not None and participant.left_at is None:
+        raise ValidationError(f"{muse.name} is already in this thread.")
+    if participant is None:
+        participant = Participant.objects.create(thread=thread, muse=muse, writer_id=muse.owner_id)
+    else:
+        participant.left_at = None
+        participant.writer_id = muse.owner_id
+        participant.save(update_fields=["left_at", "writer"])
+    _record(thread, TurnEventKind.JOIN, participant=participant, actor=actor)
+    return participant
+
+
+@transaction.atomic
+def invitation_create(*, thread: Thread, actor: User, username: str) -> Invitation:
+    """Invite a writer by username."""
+    _check_owner(thread, actor)
+    username = username.strip().lstrip("@")
+    invitee = User.objects.filter(username__iexact=username, is_active=True).first()
+    if invitee is None:
+        raise ValidationError({"username": f"There is no writer called “{username}”."})
+    if invitee.pk == actor.pk:
+        raise ValidationError({"username": "You are already in this thread."})
+    if thread.participants.filter(writer=invitee, left_at__isnull=True).exists():
+        raise ValidationError({"username": f"{invitee.username} is already writing here."})
+    if thread.invitations.filter(invitee=invitee, status=InvitationStatus.PENDING).exists():
+        raise ValidationError({"username": f"{invitee.username} already has an invitation."})
+    return Invitation.objects.create(thread=thread, invitee=invitee, invited_by=actor)
+
+
+def _check_pending(invitation: Invitation, writer: User) -> None:
+    if invitation.invitee_id != writer.pk:
+        raise PermissionDenied("This invitation is for somebody else.")
+    if invitation.status != InvitationStatus.PENDING:
+        raise ValidationError(
+            f"This invitation was already {invitation.get_status_display().lower()}."
+        )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, writer: User, muse: Muse) -> Participant:
+    """Accept by bringing one of your muses into the thread."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    _check_pending(invitation, writer)
+    if muse.owner_id != writer.pk:
+        raise PermissionDenied("You can only bring one of your own muses.")
+    if muse.is_archived:
+        raise ValidationError({"muse": f"{muse.name} is archived; unarchive them first."})
+    thread = _lock(invitation.thread)
+    participant = _join(thread, muse, writer)
+    invitation.status = InvitationStatus.ACCEPTED
+    invitation.answered_at = timezone.now()
+    invitation.save(update_fields=["status", "answered_at"])
+    return participant
+
+
+@transaction.atomic
+def invitation_decline(*, invitation: Invitation, writer: User) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    _check_pending(invitation, writer)
+    invitation.status = InvitationStatus.DECLINED
+    invitation.answered_at = timezone.now()
+    invitation.save(update_fields=["status", "answered_at"])
+    return invitation
+
+
+@transaction.atomic
+def invitation_withdraw(*, invitation: Invitation, actor: User) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    _check_owner(invitation.thread, actor)
+    if invitation.status == InvitationStatus.PENDING:
+        invitation.status = InvitationStatus.WITHDRAWN
+        invitation.answered_at = timezone.now()
+        invitation.save(update_fields=["status", "answered_at"])
+    return invitation
+
+
+@transaction.atomic
+def participant_add_muse(*, thread: Thread, writer: User, muse: Muse) -> Participant:
+    """A writer already in the thread brings another of their muses."""
+    thread = _lock(thread)
+    if not thread.participants.filter(writer=writer, left_at__isnull=True).exists():
+        raise PermissionDenied("Only writers in this thread can bring more muses.")
+    if muse.owner_id != writer.pk:
+        raise PermissionDenied("You can only bring one of your own muses.")
+    if muse.is_archived:
+        raise ValidationError({"muse": f"{muse.name} is archived; unarchive them first."})
+    return _join(thread, muse, writer)
+
+
+@transaction.atomic
+def participant_leave(*, participant: Participant, actor: User) -> Participant:
+    """A writer takes their muse out of the thread, or the owner removes it."""
+    thread = _lock(participant.thread)
+    participant = Participant.objects.get(pk=participant.pk)
+    if participant.left_at is not None:
+        raise ValidationError(f"{participant.muse.name} has already left this thread.")
+    if actor.pk == participant.writer_id:
+        kind = TurnEventKind.LEAVE
+    elif actor.pk == thread.owner_id:
+        kind = TurnEventKind.REMOVE
+    else:
+        raise PermissionDenied("Only the muse's writer or the thread's owner can do that.")
+    participant.left_at = timezone.now()
+    participant.position = None
+    participant.save(update_fields=["left_at", "position"])
+    _record(thread, kind, participant=participant, actor=actor)
+    return participant
+
+
+@transaction.atomic
+def participants_reorder(*, thread: Thread, actor: User, order: Sequence[int]) -> None:
+    _check_owner(thread, actor)
+    thread = _lock(thread)
+    if sorted(order) != sorted(_active_order(thread)):
+        raise ValidationError("The new order must list every muse in the thread exactly once.")
+    _record(thread, TurnEventKind.REORDER, actor=actor, order=list(order))
+
+
+def participant_move(*, thread: Thread, actor: User, participant_id: int, offset: int) -> None:
+    """Move one muse up (-1) or down (+1) in the posting order."""
+    order = list(_active_order(thread))
+    if participant_id not in order:
+        raise ValidationError("That muse is not in the posting order.")
+    index = order.index(participant_id)
+    target = index + offset
+    if not 0 <= target < len(order):
+        return
+    order[index], order[target] = order[target], order[index]
+    participants_reorder(thread=thread, actor=actor, order=order)
+
+
+@transaction.atomic
+def turn_skip(*, thread: Thread, actor: User) -> None:
+    """The owner passes the current turn on without a post."""
+    _check_owner(thread, actor)
+    thread = _lock(thread)
+    if not thread.is_ordered:
+        raise ValidationError("Free threads have no turn to skip.")
+    if thread.next_participant_id is None:
+        raise ValidationError("Nobody holds the turn.")
+    participant = Participant.objects.get(pk=thread.next_participant_id)
+    _record(thread, TurnEventKind.SKIP, participant=participant, actor=actor)
+
+
+# ---------------------------------------------------------------------------- posts
+
+
+def _clean_body(body: str) -> str:
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    if not body.strip():
+        raise ValidationError({"body": "A post needs some words."})
+    limit = settings.TANDEM_POST_MAX_CHARS
+    if len(body) > limit:
+        raise ValidationError(
+            {
+                "body": f"This post is {len(body):,} characters; the limit is {limit:,}. "
+                "Split it into two posts."
+            }
+        )
+    return body.strip("\n")
+
+
+def _set_writing(thread: Thread, writer: User, value: bool) -> None:
+    ThreadWriterState.objects.filter(thread=thread, writer=writer).update(is_writing=value)
+
+
+@transaction.atomic
+def post_create(
+    *,
+    thread: Thread,
+    writer: User,
+    muse: Muse,
+    body: str,
+    seen_post_count: int | None = None,
+) -> Post:
+    """Post as one of your muses. In ordered threads only the muse whose turn it is may post.
+
+    ``seen_post_count`` is how many posts the writer saw when they started: if somebody
+    posted since and the turn moved away, the refusal names who.
+    """
+    body = _clean_body(body)
+    thread = _lock(thread)
+    if muse.owner_id != writer.pk:
+        raise PermissionDenied("You can only post as your own muses.")
+    participant = _active_participant(thread, muse)
+    if participant is None:
+        raise PermissionDenied(f"{muse.name} is not taking part in this thread.")
+    if not thread.is_open_for_posts:
+        raise ValidationError(
+            f"This thread is {thread.get_status_display().lower()}; it takes no new posts."
+        )
+    if thread.is_ordered and thread.next_participant_id != participant.pk:
+        next_muse = Muse.objects.get(participations__pk=thread.next_participant_id)
+        if seen_post_count is not None and thread.post_count > seen_post_count:
+            latest = thread.posts.select_related("muse").order_by("-number").first()
+            raise TurnTaken(
+                f"{latest.muse.name} has just posted, so it is now {next_muse.name}'s turn. "
+                "Your text is kept below."
+            )
+        raise NotYourTurn(f"It is {next_muse.name}'s turn, not {muse.name}'s.")
+    now = timezone.now()
+    words = count_words(body)
+    post = Post.objects.create(
+        thread=thread,
+        number=thread.post_count + 1,
+        participant=participant,
+        muse=muse,
+        author=writer,
+        body=body,
+        word_count=words,
+        created_at=now,
+    )
+    PostRevision.objects.create(post=post, number=1, body=body, word_count=words, created_at=now)
+    _record(thread, TurnEventKind.POST, participant=participant, actor=writer, at=now)
+    _set_writing(thread, writer, False)
+    return post
+
+
+def _check_author(post: Post, writer: User) -> None:
+    if post.author_id != writer.pk:
+        raise PermissionDenied("Only the post's writer can change it.")
+
+
+@transaction.atomic
+def post_edit(*, post: Post, writer: User, body: str) -> Post:
+    """Change a post's text, keeping the previous text as a revision."""
+    _check_author(post, writer)
+    body = _clean_body(body)
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if post.is_deleted:
+        raise ValidationError("Restore this post before editing it.")
+    if body == post.body:
+        return post
+    now = timezone.now()
+    post.body = body
+    post.word_count = count_words(body)
+    post.edited_at = now
+    post.save(update_fields=["body", "word_count", "edited_at"])
+    last = post.revisions.order_by("-number").values_list("number", flat=True).first() or 0
+    PostRevision.objects.create(
+        post=post, number=last + 1, body=body, word_count=post.word_count, created_at=now
+    )
+    return post
+
+
+def post_delete(*, post: Post, writer: User) -> Post:
+    """Soft-delete: the post shows as removed and its writer may restore it for a while.
+    Its turn stays taken."""
+    _check_author(post, writer)
+    if post.deleted_at is None:
+        post.deleted_at = timezone.now()
+        post.save(update_fields=["deleted_at"])
+    return post
+
+
+def post_restore(*, post: Post, writer: User) -> Post:
+    _check_author(post, writer)
+    if post.deleted_at is None:
+        return post
+    if timezone.now() - post.deleted_at > timedelta(days=settings.TANDEM_RESTORE_DAYS):
+        raise ValidationError(
+            f"Posts can be restored for {settings.TANDEM_RESTORE_DAYS} days after removal."
+        )
+    post.deleted_at = None
+    post.save(update_fields=["deleted_at"])
+    return post
+
+
+# ---------------------------------------------------------------------------- queue flags
+
+
+def writer_state_set(
+    *,
+    thread: Thread,
+    writer: User,
+    writing: bool | None = None,
+    pinned: bool | None = None,
+    muted: bool | None = None,
+) -> ThreadWriterState:
+    """Set a writer's own flags on a thread in their queue."""
+    if not thread.participants.filter(writer=writer, left_at__isnull=True).exists():
+        raise PermissionDenied("Only writers in this thread have it in their queue.")
+    state, _ = ThreadWriterState.objects.get_or_create(thread=thread, writer=writer)
+    changed = []
+    for name, value in (("is_writing", writing), ("is_pinned", pinned), ("is_muted", muted)):
+        if value is not None and getattr(state, name) != value:
+            setattr(state, name, value)
+            changed.append(name)
+    if changed:
+        state.save(update_fields=changed)
+    return state

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from tandem.threads import views
+
+urlpatterns = [
+    path("new/", views.thread_new, name="thread-new"),
+    path("public/", views.explore, name="explore"),
+    path("invitations/<int:pk>/", views.invitation_respond, name="invitation-respond"),
+    path("invitations/<int:pk>/withdraw/", views.invitation_withdraw, name="invitation-withdraw"),
+    path("<str:public_id>/", views.thread_detail, name="thread-detail"),
+    path("<str:public_id>/settings/", views.thread_settings, name="thread-settings"),
+    path("<str:public_id>/invite/", views.thread_invite, name="thread-invite"),
+    path("<str:public_id>/muses/", views.participant_add, name="participant-add"),
+    path(
+        "<str:public_id>/muses/<int:participant_id>/",
+        views.participant_action,
+        name="participant-action",
+    ),
+    path("<str:public_id>/skip/", views.turn_skip, name="turn-skip"),
+    path("<str:public_id>/queue/", views.thread_flag, name="thread-flag"),
+    path("<str:public_id>/posts/<int:number>/", views.post_permalink, name="post-permalink"),
+    path("<str:public_id>/posts/<int:number>/edit/", views.post_edit, name="post-edit"),
+    path("<str:public_id>/posts/<int:number>/delete/", views.post_delete, name="post-delete"),
+    path("<str:public_id>/posts/<int:number>/restore/", views.post_restore, name="post-restore"),
+    path(
+        "<str:public_id>/posts/<int:number>/revisions/",
+        views.post_revisions,
+        name="post-revisions",
+    ),
+]

@@ -1,0 +1,410 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tandem.muses.selectors import muses_of_writer
+from tandem.threads import selectors, services
+from tandem.threads.forms import (
+    InviteForm,
+    MuseChoiceForm,
+    PostEditForm,
+    PostForm,
+    ThreadCreateForm,
+    ThreadEditForm,
+)
+from tandem.threads.models import Invitation, Participant, Post
+from tandem.threads.permissions import get_readable_thread, is_owner
+
+
+def _error_text(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or "You are not allowed to do that."
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return render(
+            request, "threads/landing.html", {"threads": selectors.public_threads(limit=6)}
+        )
+    queue = selectors.writer_queue(request.user)
+    has_muses = muses_of_writer(request.user, include_archived=False).exists()
+    return render(request, "threads/home.html", {"queue": queue, "has_muses": has_muses})
+
+
+def explore(request: HttpRequest) -> HttpResponse:
+    return render(request, "threads/explore.html", {"threads": selectors.public_threads()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_new(request: HttpRequest) -> HttpResponse:
+    muses = muses_of_writer(request.user, include_archived=False)
+    if not muses.exists():
+        messages.info(request, "Create a muse first: every thread is written in character.")
+        return redirect("muse-create")
+    form = ThreadCreateForm(request.POST or None, muses=muses)
+    if request.method == "POST" and form.is_valid():
+        try:
+            thread = services.thread_create(owner=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Thread started. Invite your partners below.")
+            return redirect("thread-settings", public_id=thread.public_id)
+    return render(request, "threads/thread_new.html", {"form": form})
+
+
+def _reply_form(request, thread, my_muses, data=None):
+    if not my_muses:
+        return None
+    muses = muses_of_writer(request.user).filter(pk__in=[m.pk for m in my_muses])
+    initial = {"seen_post_count": thread.post_count}
+    if (
+        thread.is_ordered
+        and thread.next_participant
+        and thread.next_participant.writer_id == request.user.pk
+    ):
+        initial["muse"] = thread.next_participant.muse_id
+    return PostForm(data, muses=muses, initial=initial)
+
+
+@require_http_methods(["GET", "POST"])
+def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    thread = get_readable_thread(request.user, public_id)
+    my_muses = selectors.writer_muses_in_thread(thread, request.user)
+    form = _reply_form(
+        request, thread, my_muses, request.POST if request.method == "POST" else None
+    )
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("Only writers in this thread can post here.")
+        if form.is_valid():
+            try:
+                post = services.post_create(
+                    thread=thread,
+                    writer=request.user,
+                    muse=form.cleaned_data["muse"],
+                    body=form.cleaned_data["body"],
+                    seen_post_count=form.cleaned_data.get("seen_post_count"),
+                )
+            except (ValidationError, PermissionDenied) as error:
+                # The writer's text stays in the form: nothing typed is lost.
+                form.add_error(None, _error_text(error))
+                thread.refresh_from_db()
+            else:
+                messages.success(request, f"Posted as {post.muse.name}.")
+                return redirect(post)
+    posts = selectors.thread_posts(thread)
+    paginator = Paginator(posts, settings.TANDEM_POSTS_PER_PAGE)
+    page_number = request.GET.get("page")
+    if page_number == "last" or (page_number is None and request.method == "POST"):
+        page_number = paginator.num_pages
+    page = paginator.get_page(page_number)
+    participants = selectors.thread_participants(thread)
+    awaited = selectors.awaited_participants(thread, participants)
+    can_post_now = bool(
+        form is not None
+        and thread.is_open_for_posts
+        and (not thread.is_ordered or any(p.writer_id == request.user.pk for p in awaited))
+    )
+    return render(
+        request,
+        "threads/thread_detail.html",
+        {
+            "thread": thread,
+            "page": page,
+            "participants": participants,
+            "awaited": awaited,
+            "form": form,
+            "can_post_now": can_post_now,
+            "is_last_page": page.number == paginator.num_pages,
+            "is_owner": is_owner(thread, request.user),
+            "state": selectors.writer_state(thread, request.user),
+            "my_muses": my_muses,
+        },
+    )
+
+
+def post_permalink(request: HttpRequest, public_id: str, number: int) -> HttpResponse:
+    thread = get_readable_thread(request.user, public_id)
+    post = get_object_or_404(Post, thread=thread, number=number)
+    page = (post.number - 1) // settings.TANDEM_POSTS_PER_PAGE + 1
+    return redirect(f"{reverse('thread-detail', args=[public_id])}?page={page}#{post.anchor}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_settings(request: HttpRequest, public_id: str) -> HttpResponse:
+    thread = get_readable_thread(request.user, public_id)
+    my_muses = selectors.writer_muses_in_thread(thread, request.user)
+    owner = is_owner(thread, request.user)
+    if not owner and not my_muses:
+        raise PermissionDenied("Only writers in this thread can manage it.")
+    initial = {
+        "title": thread.title,
+        "summary": thread.summary,
+        "rating": thread.rating,
+        "warnings": thread.warnings,
+        "tags": ", ".join(t.name for t in thread.tags.all()),
+        "visibility": thread.visibility,
+        "turn_mode": thread.turn_mode,
+        "status": thread.status,
+    }
+    form = ThreadEditForm(request.POST or None, initial=initial) if owner else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("Only the thread's owner can change its details.")
+        if form.is_valid():
+            try:
+                services.thread_update(thread=thread, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Thread details saved.")
+                return redirect("thread-settings", public_id=public_id)
+    other_muses = muses_of_writer(request.user, include_archived=False).exclude(
+        pk__in=[m.pk for m in my_muses]
+    )
+    return render(
+        request,
+        "threads/thread_settings.html",
+        {
+            "thread": thread,
+            "form": form,
+            "is_owner": owner,
+            "participants": selectors.thread_participants(thread),
+            "invitations": selectors.thread_pending_invitations(thread),
+            "invite_form": InviteForm(),
+            "add_muse_form": MuseChoiceForm(muses=other_muses)
+            if my_muses and other_muses
+            else None,
+        },
+    )
+
+
+def _back_to_settings(public_id: str) -> HttpResponse:
+    return redirect("thread-settings", public_id=public_id)
+
+
+@login_required
+@require_POST
+def thread_invite(request: HttpRequest, public_id: str) -> HttpResponse:
+    thread = get_readable_thread(request.user, public_id)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                thread=thread, actor=request.user, username=form.cleaned_data["username"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, f"Invited {invitation.invitee.username}.")
+    else:
+        messages.error(request, "Enter the username of the writer to invite.")
+    return _back_to_settings(public_id)
+
+
+@login_required
+@require_POST
+def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("thread"), pk=pk, thread__owner=request.user
+    )
+    services.invitation_withdraw(invitation=invitation, actor=request.user)
+    messages.success(request, f"Invitation to {invitation.invitee.username} withdrawn.")
+    return _back_to_settings(invitation.thread.public_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_respond(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("thread", "invited_by"), pk=pk, invitee=request.user
+    )
+    muses = muses_of_writer(request.user, include_archived=False)
+    form = MuseChoiceForm(request.POST or None, muses=muses)
+    if request.method == "POST":
+        try:
+            if request.POST.get("answer") == "decline":
+                services.invitation_decline(invitation=invitation, writer=request.user)
+                messages.success(request, f"You declined “{invitation.thread.title}”.")
+                return redirect("home")
+            if form.is_valid():
+                participant = services.invitation_accept(
+                    invitation=invitation, writer=request.user, muse=form.cleaned_data["muse"]
+                )
+                messages.success(
+                    request, f"{participant.muse.name} joined “{invitation.thread.title}”."
+                )
+                return redirect(invitation.thread)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _error_text(error))
+    return render(
+        request,
+        "threads/invitation_respond.html",
+        {"invitation": invitation, "form": form, "has_muses": muses.exists()},
+    )
+
+
+@login_required
+@require_POST
+def participant_add(request: HttpRequest, public_id: str) -> HttpResponse:
+    thread = get_readable_thread(request.user, public_id)
+    form = MuseChoiceForm(request.POST, muses=muses_of_writer(request.user, include_archived=False))
+    if form.is_valid():
+        try:
+            participant = services.participant_add_muse(
+                thread=thread, writer=request.user, muse=form.cleaned_data["muse"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, f"{participant.muse.name} joined the thread.")
+    else:
+        messages.error(request, "Choose one of your muses.")
+    return _back_to_settings(public_id)
+
+
+@login_required
+@require_POST
+def participant_action(request: HttpRequest, public_id: str, participant_id: int) -> HttpResponse:
+    thread = get_readable_thread(request.user, public_id)
+    participant = get_object_or_404(
+        Participant.objects.select_related("muse"), pk=participant_id, thread=thread
+    )
+    action = request.POST.get("action")
+    try:
+        if action in ("up", "down"):
+            services.participant_move(
+                thread=thread,
+                actor=request.user,
+                participant_id=participant.pk,
+                offset=-1 if action == "up" else 1,
+            )
+            messages.success(request, "Posting order changed.")
+        elif action == "remove":
+            services.participant_leave(participant=participant, actor=request.user)
+            verb = "left" if participant.writer_id == request.user.pk else "was removed from"
+            messages.success(request, f"{participant.muse.name} {verb} the thread.")
+            if not selectors.writer_muses_in_thread(thread, request.user) and not is_owner(
+                thread, request.user
+            ):
+                return redirect("home")
+        else:
+            messages.error(request, "Unknown action.")
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+    return _back_to_settings(public_id)
+
+
+@login_required
+@require_POST
+def turn_skip(request: HttpRequest, public_id: str) -> HttpResponse:
+    thread = get_readable_thread(request.user, public_id)
+    try:
+        services.turn_skip(thread=thread, actor=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "Turn skipped.")
+    return redirect(request.POST.get("next") or thread.get_absolute_url())
+
+
+FLAG_ACTIONS = {
+    "writing": {"writing": True},
+    "not-writing": {"writing": False},
+    "pin": {"pinned": True},
+    "unpin": {"pinned": False},
+    "mute": {"muted": True},
+    "unmute": {"muted": False},
+}
+
+
+@login_required
+@require_POST
+def thread_flag(request: HttpRequest, public_id: str) -> HttpResponse:
+    thread = get_readable_thread(request.user, public_id)
+    change = FLAG_ACTIONS.get(request.POST.get("flag", ""))
+    if change is None:
+        messages.error(request, "Unknown queue action.")
+    else:
+        try:
+            services.writer_state_set(thread=thread, writer=request.user, **change)
+        except PermissionDenied as error:
+            messages.error(request, _error_text(error))
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "home")
+
+
+def _own_post(request, public_id: str, number: int) -> Post:
+    thread = get_readable_thread(request.user, public_id)
+    post = get_object_or_404(
+        Post.objects.select_related("thread", "muse"), thread=thread, number=number
+    )
+    if post.author_id != request.user.pk:
+        raise PermissionDenied("Only the post's writer can change it.")
+    return post
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_edit(request: HttpRequest, public_id: str, number: int) -> HttpResponse:
+    post = _own_post(request, public_id, number)
+    form = PostEditForm(request.POST or None, initial={"body": post.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_edit(post=post, writer=request.user, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, f"Post #{post.number} saved.")
+            return redirect(post)
+    return render(
+        request, "threads/post_edit.html", {"post": post, "thread": post.thread, "form": form}
+    )
+
+
+@login_required
+@require_POST
+def post_delete(request: HttpRequest, public_id: str, number: int) -> HttpResponse:
+    post = _own_post(request, public_id, number)
+    services.post_delete(post=post, writer=request.user)
+    messages.success(
+        request,
+        f"Post #{post.number} removed. You can restore it for {settings.TANDEM_RESTORE_DAYS} days.",
+    )
+    return redirect(post)
+
+
+@login_required
+@require_POST
+def post_restore(request: HttpRequest, public_id: str, number: int) -> HttpResponse:
+    post = _own_post(request, public_id, number)
+    try:
+        services.post_restore(post=post, writer=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"Post #{post.number} restored.")
+    return redirect(post)
+
+
+def post_revisions(request: HttpRequest, public_id: str, number: int) -> HttpResponse:
+    thread = get_readable_thread(request.user, public_id)
+    post = get_object_or_404(Post.objects.select_related("muse"), thread=thread, number=number)
+    if post.is_deleted and post.author_id != request.user.pk:
+        raise PermissionDenied("This post was removed.")
+    revisions = post.revisions.order_by("-number")
+    return render(
+        request,
+        "threads/post_revisions.html",
+        {"thread": thread, "post": post, "revisions": revisions},
+    )

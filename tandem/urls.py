@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from tandem.accounts import views as account_views
+from tandem.core import views as core_views
+from tandem.threads import views as thread_views
+
+urlpatterns = [
+    path("", thread_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("tandem.accounts.urls")),
+    path("writers/<str:username>/", account_views.writer_profile, name="writer-profile"),
+    path("muses/", include("tandem.muses.urls")),
+    path("t/", include("tandem.threads.urls")),
+    path("admin/", admin.site.urls),
+    # Uploaded avatars. Small installs serve them from here; large ones put a proxy or
+    # object storage in front (docs/deployment.md).
+    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+]

@@ -1,0 +1,86 @@
+"""Shared fixtures: writers, muses and threads built through the real services."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from tandem.accounts.services import writer_sign_up
+from tandem.muses.services import muse_create
+from tandem.threads import services as thread_services
+
+PASSWORD = "correct-horse-battery-staple"
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_writer(db):
+    def make(username: str | None = None, **extra):
+        n = next(_counter)
+        username = username or f"writer{n}"
+        email = extra.pop("email", f"{username.lower()}@example.test")
+        return writer_sign_up(username=username, email=email, password=PASSWORD)
+
+    return make
+
+
+@pytest.fixture
+def make_muse(db):
+    def make(owner, name: str | None = None, **fields):
+        return muse_create(owner=owner, name=name or f"Muse {next(_counter)}", **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_thread(db):
+    def make(owner, muse, **fields):
+        fields.setdefault("title", f"Thread {next(_counter)}")
+        return thread_services.thread_create(owner=owner, muse=muse, **fields)
+
+    return make
+
+
+@pytest.fixture
+def join(db):
+    """Invite a writer into a thread and accept with the given muse."""
+
+    def do(thread, muse):
+        invitation = thread_services.invitation_create(
+            thread=thread, actor=thread.owner, username=muse.owner.username
+        )
+        return thread_services.invitation_accept(
+            invitation=invitation, writer=muse.owner, muse=muse
+        )
+
+    return do
+
+
+@pytest.fixture
+def writer_a(make_writer):
+    return make_writer("alice")
+
+
+@pytest.fixture
+def writer_b(make_writer):
+    return make_writer("bram")
+
+
+@pytest.fixture
+def ivy(make_muse, writer_a):
+    return make_muse(writer_a, "Ivy", pronouns="she/her", accent_colour="#b3261e")
+
+
+@pytest.fixture
+def hale(make_muse, writer_b):
+    return make_muse(writer_b, "Hale", pronouns="he/him", accent_colour="#1d5c8c")
+
+
+@pytest.fixture
+def coffee_cart(make_thread, join, writer_a, ivy, hale):
+    """A private ordered thread: Ivy (alice) then Hale (bram), no posts yet."""
+    thread = make_thread(writer_a, ivy, title="Coffee cart")
+    join(thread, hale)
+    thread.refresh_from_db()
+    return thread
