@@ -88,7 +88,7 @@ STATION_POSTS = [
         "the last train out of northgate was late, which was how hale found himself on a "
         "bench under a flickering departures board at half past midnight, sharing a thermos of "
         "terrible coffee with a stranger who'd introduced herself only as wren.\n\n❛ you're "
-        "staring at the board like it owes you money, ❜ wren said. ❛ it won't change faster.",
+        "staring at the board like it owes you money, ❜ wren said. ❛ it won't change faster. ❜",
     ),
     (
         "wren",

@@ -1,0 +1,162 @@
+"""Browser tests: the real ``tandem serve`` in a subprocess, driven by headless Chromium.
+
+The server gets its own data directory and its own database (SQLite in that directory, or
+a throwaway PostgreSQL database when the pytest run points DATABASE_URL at PostgreSQL), so
+it never touches pytest-django's test database. These tests use no Django ORM at all: the
+Playwright sync API runs an event loop, which Django's async-safety checks would refuse.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+CHROMIUM = os.environ.get("TANDEM_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+STARTUP_SECONDS = 60
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _tandem_command() -> list[str]:
+    console_script = Path(sys.executable).with_name("tandem")
+    if console_script.exists():
+        return [str(console_script)]
+    return [sys.executable, "-m", "tandem"]
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def server_database_url() -> Iterator[str | None]:
+    """A fresh PostgreSQL database for the server, or None for SQLite in its data dir."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if urlsplit(url).scheme not in ("postgres", "postgresql", "pgsql"):
+        yield None
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = f"tandem_e2e_{secrets.token_hex(4)}"
+    # Connect to the maintenance database, not the one pytest-django will use.
+    admin_url = _with_database(url, "postgres")
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_database(url, name)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory, server_database_url) -> Iterator[str]:
+    """Start ``tandem serve`` and yield its base URL once /healthz answers 200."""
+    data_dir = tmp_path_factory.mktemp("tandem-e2e-data")
+    port = _free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "TANDEM_DEBUG")
+    }
+    env["TANDEM_DATA_DIR"] = str(data_dir)
+    env["PYTHONUNBUFFERED"] = "1"
+    if server_database_url:
+        env["DATABASE_URL"] = server_database_url
+    log_path = data_dir / "server.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [*_tandem_command(), "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(
+                    f"tandem serve exited with {process.returncode}:\n{log_path.read_text()}"
+                )
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"tandem serve did not become healthy:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        log.close()
+        server_log = log_path.read_text()
+        if "Traceback" in server_log:
+            sys.stderr.write(f"\n--- tandem serve log ---\n{server_log}\n")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_context(browser, base_url):
+    """Factory for isolated browser contexts (one per writer), closed after the test."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(
+            base_url=base_url, viewport=DESKTOP, locale="en-GB", timezone_id="UTC"
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
