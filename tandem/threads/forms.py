@@ -34,7 +34,10 @@ class ThreadMetadataForm(forms.Form):
 
 
 class ThreadCreateForm(ThreadMetadataForm):
-    muse = forms.ModelChoiceField(queryset=None, label="Your muse", empty_label=None)
+    muse = forms.ModelChoiceField(
+        queryset=None, label="Your muse", empty_label=None, help_text="Who opens the story."
+    )
+    field_order = ["title", "muse"]
 
     def __init__(self, *args, muses, **kwargs):
         super().__init__(*args, **kwargs)
