@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "template_partials",
     "django_htmx",
     "csp",
@@ -68,6 +69,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": config.database(DATA_DIR)}
+# Project templates may override form widgets and field layout (core/templates/django/forms).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -10,7 +10,7 @@ class SignUpForm(forms.Form):
     username = UsernameField(
         max_length=150,
         help_text="Letters, digits and @ . + - _ only. This is how partners invite you.",
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
         validators=[User.username_validator],
     )
     email = forms.EmailField(

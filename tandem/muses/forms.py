@@ -17,7 +17,7 @@ class MuseForm(forms.Form):
         initial="#7a3e9d",
         validators=[hex_colour],
         widget=forms.TextInput(attrs={"type": "color"}),
-        help_text="Used for the muse's name and, later, their dialogue.",
+        help_text="Marks the muse’s avatar and posts.",
     )
     avatar = forms.FileField(
         required=False,

@@ -71,7 +71,10 @@ def awaited_participants(thread: Thread, active: list[Participant]) -> list[Part
     if thread.status != Status.ACTIVE:
         return []
     by_id = {p.pk: p for p in active}
-    last_poster = by_id.get(thread.last_poster_id)
+    # The last poster may have left since; their writer still wrote the latest post.
+    last_poster = by_id.get(thread.last_poster_id) or (
+        thread.last_poster if thread.last_poster_id else None
+    )
     writers = awaited_writer_ids(
         ordered=thread.turn_mode == TurnMode.ORDERED,
         next_writer_id=by_id[thread.next_participant_id].writer_id
@@ -95,6 +98,7 @@ def writer_queue(user: User, *, now: datetime | None = None) -> Queue:
     mine = Participant.objects.filter(writer=user, left_at__isnull=True).values("thread_id")
     threads = (
         Thread.objects.filter(pk__in=mine)
+        .select_related("last_poster")
         .prefetch_related(
             Prefetch("participants", queryset=_active_participants(), to_attr="active")
         )

@@ -363,10 +363,13 @@ def participant_leave(*, participant: Participant, actor: User) -> Participant:
         kind = TurnEventKind.REMOVE
     else:
         raise PermissionDenied("Only the muse's writer or the thread's owner can do that.")
-    participant.left_at = timezone.now()
+    now = timezone.now()
+    # Record while the muse is still in the posting order: the turn model needs to see
+    # it there to take it out (and to pass its turn on).
+    _record(thread, kind, participant=participant, actor=actor, at=now)
+    participant.left_at = now
     participant.position = None
     participant.save(update_fields=["left_at", "position"])
-    _record(thread, kind, participant=participant, actor=actor)
     return participant
 
 

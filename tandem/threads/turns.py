@@ -2,7 +2,9 @@
 
 A thread's turn state is a fold over its events in the order they happened:
 
-* ``join``    — the muse goes to the end of the posting order;
+* ``join``    — the muse goes to the end of the posting order; whoever holds the turn
+  keeps it, unless the turn had come back round to the muse that wrote the latest post (an
+  opening post written before anybody else joined, say): then the newcomer replies next;
 * ``post``    — the next muse is the one after the poster (wrapping);
 * ``skip``    — the skipped muse's turn passes to the one after it;
 * ``leave`` / ``remove`` — the muse leaves the order, which closes up; if it was their
@@ -59,6 +61,9 @@ def apply(state: TurnState, event: Event) -> TurnState:
         next_id = state.next_id
         if not state.started or next_id is None:
             next_id = order[0]
+        elif next_id == state.last_poster_id:
+            # Nobody should have to answer their own post when a newcomer can.
+            next_id = who
         since = state.since if next_id == state.next_id else event.at
         return replace(state, order=order, next_id=next_id, since=since)
 

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.muses.selectors import muses_of_writer
@@ -20,6 +21,16 @@ from tandem.threads.forms import (
 )
 from tandem.threads.models import Invitation, Participant, Post
 from tandem.threads.permissions import get_readable_thread, is_owner
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    """The ``next`` field if it points back into this site, else ``default``."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 def _error_text(error: ValidationError | PermissionDenied) -> str:
@@ -315,7 +326,7 @@ def turn_skip(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, _error_text(error))
     else:
         messages.success(request, "Turn skipped.")
-    return redirect(request.POST.get("next") or thread.get_absolute_url())
+    return redirect(_safe_next(request, thread.get_absolute_url()))
 
 
 FLAG_ACTIONS = {
@@ -340,8 +351,7 @@ def thread_flag(request: HttpRequest, public_id: str) -> HttpResponse:
             services.writer_state_set(thread=thread, writer=request.user, **change)
         except PermissionDenied as error:
             messages.error(request, _error_text(error))
-    target = request.POST.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "home")
+    return redirect(_safe_next(request, reverse("home")))
 
 
 def _own_post(request, public_id: str, number: int) -> Post:

@@ -60,8 +60,12 @@ def server_database_url() -> Iterator[str | None]:
     from psycopg import sql
 
     name = f"tandem_e2e_{secrets.token_hex(4)}"
-    # Connect to the maintenance database, not the one pytest-django will use.
+    # Prefer the maintenance database; fall back to the one named in DATABASE_URL.
     admin_url = _with_database(url, "postgres")
+    try:
+        psycopg.connect(admin_url, autocommit=True).close()
+    except psycopg.OperationalError:
+        admin_url = url
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
@@ -139,15 +143,32 @@ def browser():
 
 
 @pytest.fixture
-def new_context(browser, base_url):
+def page_problems() -> list[str]:
+    """Server errors (5xx) and browser console errors seen by any context of the test."""
+    return []
+
+
+@pytest.fixture
+def new_context(browser, base_url, page_problems):
     """Factory for isolated browser contexts (one per writer), closed after the test."""
     contexts = []
+
+    def on_response(response):
+        if response.status >= 500:
+            page_problems.append(f"{response.status} {response.request.method} {response.url}")
+
+    def on_console(message):
+        # The anonymous 404 is expected and logged by Chromium as a failed resource load.
+        if message.type == "error" and "404" not in message.text:
+            page_problems.append(f"console: {message.text}")
 
     def make():
         context = browser.new_context(
             base_url=base_url, viewport=DESKTOP, locale="en-GB", timezone_id="UTC"
         )
         context.set_default_timeout(10_000)
+        context.on("response", on_response)
+        context.on("console", on_console)
         contexts.append(context)
         return context
 

@@ -30,11 +30,11 @@ def muse_style(context, muse) -> str:
 
 @register.filter
 def waited(moment) -> str:
-    """“3 days”, or “moments” for under a minute."""
+    """How long since a moment, coarsely: “3 days”, “under a minute”."""
     if not moment:
         return ""
     text = timesince(moment, depth=1)
-    return "moments" if text.startswith("0\xa0minutes") else text
+    return "under a minute" if text.startswith("0\xa0minutes") else text
 
 
 @register.simple_tag(takes_context=True)
