@@ -68,7 +68,8 @@ class PostForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 14}),
         max_length=settings.TANDEM_POST_MAX_CHARS,
         error_messages={
-            "max_length": "This post is %(show_value)s characters; the limit is %(limit_value)s. Split it into two posts."
+            "max_length": "This post is %(show_value)s characters; the limit is %(limit_value)s. Split it into two posts.",
+            "required": "A post needs some words.",
         },
     )
     seen_post_count = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -85,6 +86,7 @@ class PostEditForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 16}),
         max_length=settings.TANDEM_POST_MAX_CHARS,
         error_messages={
-            "max_length": "This post is %(show_value)s characters; the limit is %(limit_value)s. Split it into two posts."
+            "max_length": "This post is %(show_value)s characters; the limit is %(limit_value)s. Split it into two posts.",
+            "required": "A post needs some words.",
         },
     )

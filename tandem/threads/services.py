@@ -201,6 +201,8 @@ def thread_create(
     _validate_metadata(fields)
     if muse.owner_id != owner.pk:
         raise PermissionDenied("You can only start a thread with one of your own muses.")
+    if muse.is_archived:
+        raise ValidationError({"muse": f"{muse.name} is archived; unarchive them first."})
     thread = Thread(owner=owner, **fields)
     thread.full_clean()
     thread.save()

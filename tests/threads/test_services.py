@@ -669,3 +669,11 @@ def test_posting_clears_only_the_posters_writing_flag(
     assert mine.is_writing is False
     assert mine.is_pinned is True
     assert ThreadWriterState.objects.get(thread=thread, writer=writer_b).is_writing is True
+
+
+def test_a_thread_cannot_start_with_an_archived_muse(writer_a, ivy):
+    """An archived muse is retired: starting a thread with it is refused with a message."""
+    muse_archive(muse=ivy, writer=writer_a)
+    with pytest.raises(ValidationError) as refused:
+        services.thread_create(owner=writer_a, muse=ivy, title="Old flame")
+    assert "Ivy is archived" in str(refused.value)

@@ -115,7 +115,7 @@ def test_empty_post_is_refused_with_a_message(as_alice, coffee_cart, ivy):
     """An empty reply re-renders with an error on the reply field; nothing is posted."""
     response = reply(as_alice, coffee_cart, ivy, "")
     assert response.status_code == 200
-    assert response.context["form"].errors["body"]
+    assert response.context["form"].errors["body"] == ["A post needs some words."]
     assert "field--error" in text_of(response)
     assert not Post.objects.exists()
 
