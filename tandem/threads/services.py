@@ -343,7 +343,9 @@ def invitation_withdraw(*, invitation: Invitation, actor: User) -> Invitation:
 def participant_add_muse(*, thread: Thread, writer: User, muse: Muse) -> Participant:
     """A writer already in the thread brings another of their muses."""
     thread = _lock(thread)
-    if not thread.participants.filter(writer=writer, left_at__isnull=True).exists():
+    in_thread = thread.participants.filter(writer=writer, left_at__isnull=True).exists()
+    # The owner may always come back, even after taking out their last muse.
+    if not in_thread and thread.owner_id != writer.pk:
         raise PermissionDenied("Only writers in this thread can bring more muses.")
     if muse.owner_id != writer.pk:
         raise PermissionDenied("You can only bring one of your own muses.")

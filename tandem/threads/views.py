@@ -194,7 +194,7 @@ def thread_settings(request: HttpRequest, public_id: str) -> HttpResponse:
             "invitations": selectors.thread_pending_invitations(thread),
             "invite_form": InviteForm(),
             "add_muse_form": MuseChoiceForm(muses=other_muses)
-            if my_muses and other_muses
+            if (my_muses or owner) and other_muses
             else None,
         },
     )

@@ -677,3 +677,14 @@ def test_a_thread_cannot_start_with_an_archived_muse(writer_a, ivy):
     with pytest.raises(ValidationError) as refused:
         services.thread_create(owner=writer_a, muse=ivy, title="Old flame")
     assert "Ivy is archived" in str(refused.value)
+
+
+def test_an_owner_who_left_can_bring_a_muse_back(writer_a, ivy, coffee_cart):
+    """The owner takes Ivy out, then brings her back: she rejoins at the end of the order."""
+    participant = coffee_cart.participants.get(muse=ivy)
+    services.participant_leave(participant=participant, actor=writer_a)
+    rejoined = services.participant_add_muse(thread=coffee_cart, writer=writer_a, muse=ivy)
+    assert rejoined.pk == participant.pk
+    assert rejoined.left_at is None
+    order = services.cached_turn_state(coffee_cart).order
+    assert order[-1] == participant.pk and len(order) == 2
