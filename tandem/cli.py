@@ -16,15 +16,12 @@ def _fail(message: str) -> int:
 
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
-    from tandem.config import ConfigError, data_dir, database
+    from tandem.config import data_dir, database
 
     database(data_dir())  # validates DATABASE_URL before Django sees it
-    try:
-        import django
+    import django
 
-        django.setup()
-    except ConfigError:
-        raise
+    django.setup()
 
 
 def _check_database() -> None:
