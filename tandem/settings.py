@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "tandem.accounts",
     "tandem.muses",
     "tandem.threads",
+    "tandem.writing",
     "tandem.core",
     "django.contrib.admin",
     "django.contrib.auth",

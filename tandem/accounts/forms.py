@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import UsernameField
 
-from tandem.accounts.models import User, time_zone_choices
+from tandem.accounts.models import ReadingFont, ReadingSize, Theme, User, time_zone_choices
 from tandem.accounts.services import email_taken, username_taken
 
 
@@ -63,3 +63,11 @@ class ProfileForm(forms.Form):
     )
     time_zone = forms.ChoiceField(choices=time_zone_choices, initial="UTC")
     bio = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class ReadingForm(forms.Form):
+    theme = forms.ChoiceField(choices=Theme.choices, widget=forms.RadioSelect)
+    reading_font = forms.ChoiceField(
+        label="Typeface", choices=ReadingFont.choices, widget=forms.RadioSelect
+    )
+    reading_size = forms.ChoiceField(label="Text size", choices=ReadingSize.choices)

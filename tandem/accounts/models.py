@@ -10,6 +10,24 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
+class Theme(models.TextChoices):
+    SYSTEM = "system", "Follow my device"
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"
+
+
+class ReadingFont(models.TextChoices):
+    SERIF = "serif", "Serif (book-like)"
+    SANS = "sans", "Sans-serif"
+
+
+class ReadingSize(models.TextChoices):
+    SMALL = "s", "Small"
+    MEDIUM = "m", "Medium"
+    LARGE = "l", "Large"
+    EXTRA_LARGE = "xl", "Extra large"
+
+
 class WriterManager(UserManager):
     def get_by_natural_key(self, username):
         # Sign-in ignores case, as usernames are unique whatever their case.
@@ -22,6 +40,9 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=80, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC")
     bio = models.TextField(blank=True, max_length=2000)
+    theme = models.CharField(max_length=8, choices=Theme, default=Theme.SYSTEM)
+    reading_font = models.CharField(max_length=8, choices=ReadingFont, default=ReadingFont.SERIF)
+    reading_size = models.CharField(max_length=2, choices=ReadingSize, default=ReadingSize.MEDIUM)
 
     objects = WriterManager()
 

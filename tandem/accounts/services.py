@@ -39,3 +39,11 @@ def writer_update_profile(*, user: User, display_name: str, time_zone: str, bio:
     user.full_clean(exclude=["password"])
     user.save(update_fields=["display_name", "time_zone", "bio"])
     return user
+
+
+def writer_set_reading(*, user: User, theme: str, reading_font: str, reading_size: str) -> User:
+    """Remember how a writer likes to read: theme, typeface and text size."""
+    user.theme, user.reading_font, user.reading_size = theme, reading_font, reading_size
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["theme", "reading_font", "reading_size"])
+    return user

@@ -30,4 +30,5 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("profile/", views.profile_edit, name="profile"),
+    path("reading/", views.reading_preferences, name="reading-preferences"),
 ]

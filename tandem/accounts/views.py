@@ -4,11 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from tandem.accounts.forms import ProfileForm, SignUpForm
+from tandem.accounts.forms import ProfileForm, ReadingForm, SignUpForm
 from tandem.accounts.models import User
-from tandem.accounts.services import writer_sign_up, writer_update_profile
+from tandem.accounts.services import writer_set_reading, writer_sign_up, writer_update_profile
 from tandem.muses.selectors import muses_of_writer
 
 
@@ -43,7 +44,34 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         writer_update_profile(user=user, **form.cleaned_data)
         messages.success(request, "Profile saved.")
         return redirect("profile")
-    return render(request, "accounts/profile_edit.html", {"form": form})
+    return render(
+        request, "accounts/profile_edit.html", {"form": form, "reading_form": _reading_form(user)}
+    )
+
+
+def _reading_form(user, data=None) -> ReadingForm:
+    initial = {
+        "theme": user.theme,
+        "reading_font": user.reading_font,
+        "reading_size": user.reading_size,
+    }
+    return ReadingForm(data, initial=initial)
+
+
+@login_required
+@require_http_methods(["POST"])
+def reading_preferences(request: HttpRequest) -> HttpResponse:
+    """Theme, typeface and size; posted from the profile page or a reading page."""
+    form = _reading_form(request.user, request.POST)
+    if form.is_valid():
+        writer_set_reading(user=request.user, **form.cleaned_data)
+        messages.success(request, "Reading preferences saved.")
+    else:
+        messages.error(request, "Those reading preferences are not ones Tandem offers.")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "profile"
+    return redirect(target)
 
 
 def writer_profile(request: HttpRequest, username: str) -> HttpResponse:

@@ -26,3 +26,13 @@ class MuseForm(forms.Form):
         ),
         help_text="PNG, JPEG, GIF or WebP, at most 5 MB. It is cropped to a square.",
     )
+
+
+class IconForm(forms.Form):
+    image = forms.FileField(
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
+        ),
+        help_text="PNG, JPEG, GIF or WebP, at most 5 MB.",
+    )
+    keywords = forms.CharField(max_length=200, help_text="e.g. smiling, winter coat")

@@ -38,3 +38,18 @@ class Muse(models.Model):
     @property
     def initial(self) -> str:
         return self.name[:1].upper() or "?"
+
+
+class MuseIcon(models.Model):
+    """An extra picture of a muse (an expression, an outfit) a writer can pick per post."""
+
+    muse = models.ForeignKey(Muse, on_delete=models.CASCADE, related_name="icons")
+    image = models.ImageField(upload_to="icons/%Y/%m/")
+    keywords = models.CharField(max_length=200, help_text="e.g. smiling, winter coat")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["muse", "keywords", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.muse.name} — {self.keywords}"

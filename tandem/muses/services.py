@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from tandem.accounts.models import User
 from tandem.muses.avatars import normalise_avatar
-from tandem.muses.models import Muse
+from tandem.muses.models import Muse, MuseIcon
 from tandem.muses.selectors import muse_has_posts
 
 EDITABLE_FIELDS = ("name", "pronouns", "fandom", "bio", "accent_colour")
@@ -89,3 +89,32 @@ def muse_delete(*, muse: Muse, writer: User) -> None:
     if muse.avatar:
         muse.avatar.delete(save=False)
     muse.delete()
+
+
+MAX_ICONS_PER_MUSE = 60
+
+
+@transaction.atomic
+def icon_add(*, muse: Muse, writer: User, image: UploadedFile, keywords: str) -> MuseIcon:
+    """Add a picture to a muse's icon gallery (checked and re-encoded like avatars)."""
+    _check_owner(muse, writer)
+    keywords = " ".join(keywords.split())
+    if not keywords:
+        raise ValidationError({"keywords": "Give the icon a keyword or two, e.g. “smiling”."})
+    if muse.icons.count() >= MAX_ICONS_PER_MUSE:
+        raise ValidationError(f"{muse.name} already has {MAX_ICONS_PER_MUSE} icons.")
+    try:
+        processed = normalise_avatar(image)
+    except ValidationError as error:
+        raise ValidationError({"image": error.messages}) from error
+    icon = MuseIcon(muse=muse, keywords=keywords[:200])
+    icon.image.save(processed.name, processed, save=False)
+    icon.save()
+    return icon
+
+
+def icon_delete(*, icon: MuseIcon, writer: User) -> None:
+    """Remove an icon; posts that used it fall back to the muse's avatar."""
+    _check_owner(icon.muse, writer)
+    icon.image.delete(save=False)
+    icon.delete()

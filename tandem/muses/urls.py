@@ -9,4 +9,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.muse_edit, name="muse-edit"),
     path("<int:pk>/archive/", views.muse_archive_toggle, name="muse-archive"),
     path("<int:pk>/delete/", views.muse_remove, name="muse-delete"),
+    path("<int:pk>/icons/", views.muse_icons, name="muse-icons"),
+    path("<int:pk>/icons/<int:icon_pk>/delete/", views.muse_icon_delete, name="muse-icon-delete"),
 ]

@@ -5,10 +5,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tandem.muses.forms import MuseForm
-from tandem.muses.models import Muse
+from tandem.muses.forms import IconForm, MuseForm
+from tandem.muses.models import Muse, MuseIcon
 from tandem.muses.selectors import muses_of_writer
 from tandem.muses.services import (
+    icon_add,
+    icon_delete,
     muse_archive,
     muse_create,
     muse_delete,
@@ -100,3 +102,30 @@ def muse_remove(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(muse)
     messages.success(request, f"{muse.name} was deleted.")
     return redirect("muse-list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def muse_icons(request: HttpRequest, pk: int) -> HttpResponse:
+    muse = get_object_or_404(Muse, pk=pk, owner=request.user)
+    form = IconForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            icon = icon_add(muse=muse, writer=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Icon “{icon.keywords}” added.")
+            return redirect("muse-icons", pk=muse.pk)
+    return render(
+        request, "muses/muse_icons.html", {"muse": muse, "form": form, "icons": muse.icons.all()}
+    )
+
+
+@login_required
+@require_POST
+def muse_icon_delete(request: HttpRequest, pk: int, icon_pk: int) -> HttpResponse:
+    icon = get_object_or_404(MuseIcon, pk=icon_pk, muse__pk=pk, muse__owner=request.user)
+    icon_delete(icon=icon, writer=request.user)
+    messages.success(request, f"Icon “{icon.keywords}” removed.")
+    return redirect("muse-icons", pk=pk)

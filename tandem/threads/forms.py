@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 
+from tandem.muses.models import MuseIcon
 from tandem.threads.models import Rating, Status, TurnMode, Visibility, Warning
 
 
@@ -60,8 +61,19 @@ class MuseChoiceForm(forms.Form):
         self.fields["muse"].queryset = muses
 
 
+class IconChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.muse.name} — {obj.keywords}"
+
+
 class PostForm(forms.Form):
     muse = forms.ModelChoiceField(queryset=None, empty_label=None, label="Post as")
+    icon = IconChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="Main avatar",
+        help_text="An icon from the muse’s gallery, shown beside this post.",
+    )
     body = forms.CharField(
         label="Your reply",
         strip=False,
@@ -77,6 +89,19 @@ class PostForm(forms.Form):
     def __init__(self, *args, muses, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["muse"].queryset = muses
+        self.fields["icon"].queryset = MuseIcon.objects.filter(muse__in=muses).select_related(
+            "muse"
+        )
+        self.fields["body"].widget.attrs.update(
+            {"data-composer": "body", "aria-keyshortcuts": "Control+Enter Meta+Enter"}
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        icon, muse = cleaned.get("icon"), cleaned.get("muse")
+        if icon is not None and muse is not None and icon.muse_id != muse.pk:
+            self.add_error("icon", f"That icon belongs to {icon.muse.name}, not {muse.name}.")
+        return cleaned
 
 
 class PostEditForm(forms.Form):
@@ -90,3 +115,17 @@ class PostEditForm(forms.Form):
             "required": "A post needs some words.",
         },
     )
+
+
+class OocForm(forms.Form):
+    body = forms.CharField(
+        label="Out of character",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Plotting, check-ins, “sorry for the wait!” — never counted as a turn.",
+        error_messages={"required": "Write something first."},
+    )
+
+
+class PreviewForm(forms.Form):
+    body = forms.CharField(strip=False, required=False)

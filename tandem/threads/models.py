@@ -183,6 +183,12 @@ class Post(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
     )
     body = models.TextField()
+    # The rendered HTML, cached; re-rendered on edit and when RENDERER_VERSION changes.
+    body_html = models.TextField(blank=True)
+    renderer_version = models.PositiveSmallIntegerField(default=0)
+    icon = models.ForeignKey(
+        "muses.MuseIcon", null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
+    )
     word_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
@@ -268,6 +274,8 @@ class ThreadWriterState(models.Model):
     is_writing = models.BooleanField(default=False)
     is_pinned = models.BooleanField(default=False)
     is_muted = models.BooleanField(default=False)
+    # The highest post number this writer has had on screen.
+    last_read_number = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -276,3 +284,22 @@ class ThreadWriterState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.writer} on {self.thread}"
+
+
+class OocMessage(models.Model):
+    """Out-of-character talk beside the story: plotting, "sorry for the wait!". Never a turn."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="ooc_messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ooc_messages"
+    )
+    body = models.TextField(max_length=10_000)
+    body_html = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["thread", "created_at", "pk"]
+        indexes = [models.Index(fields=["thread", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"OOC by {self.author} in {self.thread}"

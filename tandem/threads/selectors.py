@@ -172,7 +172,18 @@ def your_turn_count(user: User) -> int:
 
 
 def thread_posts(thread: Thread) -> QuerySet[Post]:
-    return thread.posts.select_related("muse", "author").order_by("number")
+    return thread.posts.select_related("muse", "author", "icon").order_by("number")
+
+
+def first_unread_number(thread: Thread, state: ThreadWriterState | None) -> int | None:
+    """The first post a writer has not had on screen, if any (None for strangers)."""
+    if state is None or state.last_read_number >= thread.post_count:
+        return None
+    return state.last_read_number + 1
+
+
+def thread_ooc(thread: Thread):
+    return thread.ooc_messages.select_related("author").order_by("created_at", "pk")
 
 
 def thread_participants(thread: Thread) -> list[Participant]:

@@ -15,11 +15,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tandem.accounts.models import User
-from tandem.muses.models import Muse
+from tandem.muses.models import Muse, MuseIcon
 from tandem.threads import turns
 from tandem.threads.models import (
     Invitation,
     InvitationStatus,
+    OocMessage,
     Participant,
     Post,
     PostRevision,
@@ -34,7 +35,9 @@ from tandem.threads.models import (
     Visibility,
     Warning,
 )
-from tandem.threads.wordcount import count_words
+from tandem.writing import markup
+from tandem.writing.models import Draft
+from tandem.writing.wordcount import count_words
 
 
 class NotYourTurn(PermissionDenied):
@@ -430,11 +433,21 @@ def _clean_body(body: str) -> str:
     return body.strip("\n")
 
 
+def _rendered(body: str) -> tuple[str, int]:
+    """The post's HTML and the number of words a reader sees in it."""
+    html = markup.render_post(body)
+    return html, count_words(html)
+
+
+def _check_icon(icon: MuseIcon | None, muse: Muse) -> None:
+    if icon is not None and icon.muse_id != muse.pk:
+        raise ValidationError({"icon": f"That icon belongs to {icon.muse.name}, not {muse.name}."})
+
+
 def _set_writing(thread: Thread, writer: User, value: bool) -> None:
     ThreadWriterState.objects.filter(thread=thread, writer=writer).update(is_writing=value)
 
 
-@transaction.atomic
 def post_create(
     *,
     thread: Thread,
@@ -442,6 +455,7 @@ def post_create(
     muse: Muse,
     body: str,
     seen_post_count: int | None = None,
+    icon: MuseIcon | None = None,
 ) -> Post:
     """Post as one of your muses. In ordered threads only the muse whose turn it is may post.
 
@@ -449,41 +463,51 @@ def post_create(
     posted since and the turn moved away, the refusal names who.
     """
     body = _clean_body(body)
-    thread = _lock(thread)
-    if muse.owner_id != writer.pk:
-        raise PermissionDenied("You can only post as your own muses.")
-    participant = _active_participant(thread, muse)
-    if participant is None:
-        raise PermissionDenied(f"{muse.name} is not taking part in this thread.")
-    if not thread.is_open_for_posts:
-        raise ValidationError(
-            f"This thread is {thread.get_status_display().lower()}; it takes no new posts."
-        )
-    if thread.is_ordered and thread.next_participant_id != participant.pk:
-        next_muse = Muse.objects.get(participations__pk=thread.next_participant_id)
-        if seen_post_count is not None and thread.post_count > seen_post_count:
-            latest = thread.posts.select_related("muse").order_by("-number").first()
-            raise TurnTaken(
-                f"{latest.muse.name} has just posted, so it is now {next_muse.name}'s turn. "
-                "Your text is kept below."
+    # Render before taking the thread lock: the renderer is linear but not free on long posts.
+    html, words = _rendered(body)
+    with transaction.atomic():
+        thread = _lock(thread)
+        if muse.owner_id != writer.pk:
+            raise PermissionDenied("You can only post as your own muses.")
+        _check_icon(icon, muse)
+        participant = _active_participant(thread, muse)
+        if participant is None:
+            raise PermissionDenied(f"{muse.name} is not taking part in this thread.")
+        if not thread.is_open_for_posts:
+            raise ValidationError(
+                f"This thread is {thread.get_status_display().lower()}; it takes no new posts."
             )
-        raise NotYourTurn(f"It is {next_muse.name}'s turn, not {muse.name}'s.")
-    now = timezone.now()
-    words = count_words(body)
-    post = Post.objects.create(
-        thread=thread,
-        number=thread.post_count + 1,
-        participant=participant,
-        muse=muse,
-        author=writer,
-        body=body,
-        word_count=words,
-        created_at=now,
-    )
-    PostRevision.objects.create(post=post, number=1, body=body, word_count=words, created_at=now)
-    _record(thread, TurnEventKind.POST, participant=participant, actor=writer, at=now)
-    _set_writing(thread, writer, False)
-    return post
+        if thread.is_ordered and thread.next_participant_id != participant.pk:
+            next_muse = Muse.objects.get(participations__pk=thread.next_participant_id)
+            if seen_post_count is not None and thread.post_count > seen_post_count:
+                latest = thread.posts.select_related("muse").order_by("-number").first()
+                raise TurnTaken(
+                    f"{latest.muse.name} has just posted, so it is now {next_muse.name}'s turn. "
+                    "Your text is kept below."
+                )
+            raise NotYourTurn(f"It is {next_muse.name}'s turn, not {muse.name}'s.")
+        now = timezone.now()
+        post = Post.objects.create(
+            thread=thread,
+            number=thread.post_count + 1,
+            participant=participant,
+            muse=muse,
+            icon=icon,
+            author=writer,
+            body=body,
+            body_html=html,
+            renderer_version=markup.RENDERER_VERSION,
+            word_count=words,
+            created_at=now,
+        )
+        PostRevision.objects.create(
+            post=post, number=1, body=body, word_count=words, created_at=now
+        )
+        _record(thread, TurnEventKind.POST, participant=participant, actor=writer, at=now)
+        _set_writing(thread, writer, False)
+        # The draft became the post.
+        Draft.objects.filter(writer=writer, thread=thread).delete()
+        return post
 
 
 def _check_author(post: Post, writer: User) -> None:
@@ -491,25 +515,46 @@ def _check_author(post: Post, writer: User) -> None:
         raise PermissionDenied("Only the post's writer can change it.")
 
 
-@transaction.atomic
 def post_edit(*, post: Post, writer: User, body: str) -> Post:
     """Change a post's text, keeping the previous text as a revision."""
     _check_author(post, writer)
     body = _clean_body(body)
-    post = Post.objects.select_for_update().get(pk=post.pk)
-    if post.is_deleted:
-        raise ValidationError("Restore this post before editing it.")
-    if body == post.body:
+    html, words = _rendered(body)
+    with transaction.atomic():
+        post = Post.objects.select_for_update().get(pk=post.pk)
+        if post.is_deleted:
+            raise ValidationError("Restore this post before editing it.")
+        if body == post.body:
+            return post
+        now = timezone.now()
+        post.body = body
+        post.body_html, post.word_count = html, words
+        post.renderer_version = markup.RENDERER_VERSION
+        post.edited_at = now
+        post.save(
+            update_fields=["body", "body_html", "renderer_version", "word_count", "edited_at"]
+        )
+        last = post.revisions.order_by("-number").values_list("number", flat=True).first() or 0
+        PostRevision.objects.create(
+            post=post, number=last + 1, body=body, word_count=post.word_count, created_at=now
+        )
         return post
-    now = timezone.now()
-    post.body = body
-    post.word_count = count_words(body)
-    post.edited_at = now
-    post.save(update_fields=["body", "word_count", "edited_at"])
-    last = post.revisions.order_by("-number").values_list("number", flat=True).first() or 0
-    PostRevision.objects.create(
-        post=post, number=last + 1, body=body, word_count=post.word_count, created_at=now
-    )
+
+
+def post_restore_revision(*, post: Post, writer: User, number: int) -> Post:
+    """Bring back an older version's text; it becomes the newest revision."""
+    _check_author(post, writer)
+    revision = post.revisions.filter(number=number).first()
+    if revision is None:
+        raise ValidationError(f"Post #{post.number} has no revision {number}.")
+    return post_edit(post=post, writer=writer, body=revision.body)
+
+
+def post_set_icon(*, post: Post, writer: User, icon: MuseIcon | None) -> Post:
+    _check_author(post, writer)
+    _check_icon(icon, post.muse)
+    post.icon = icon
+    post.save(update_fields=["icon"])
     return post
 
 
@@ -559,3 +604,38 @@ def writer_state_set(
     if changed:
         state.save(update_fields=changed)
     return state
+
+
+# ---------------------------------------------------------------------------- reading & OOC
+
+
+def read_position_advance(*, thread: Thread, writer: User, number: int) -> None:
+    """Remember that a writer has read up to post ``number`` (never moves backwards)."""
+    if not writer.is_authenticated or number <= 0:
+        return
+    state, _ = ThreadWriterState.objects.get_or_create(thread=thread, writer=writer)
+    if number > state.last_read_number:
+        ThreadWriterState.objects.filter(pk=state.pk, last_read_number__lt=number).update(
+            last_read_number=number
+        )
+
+
+OOC_MAX_CHARS = 10_000
+
+
+def ooc_post(*, thread: Thread, writer: User, body: str) -> OocMessage:
+    """Out-of-character talk: any writer in the thread, never a turn."""
+    if not thread.participants.filter(writer=writer, left_at__isnull=True).exists():
+        raise PermissionDenied("Only writers in this thread can talk out of character here.")
+    body = body.replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationError({"body": "Write something first."})
+    if len(body) > OOC_MAX_CHARS:
+        raise ValidationError(
+            {
+                "body": f"OOC messages stop at {OOC_MAX_CHARS:,} characters; this one has {len(body):,}."
+            }
+        )
+    return OocMessage.objects.create(
+        thread=thread, author=writer, body=body, body_html=markup.render_post(body)
+    )

@@ -17,6 +17,9 @@ urlpatterns = [
         name="participant-action",
     ),
     path("<str:public_id>/skip/", views.turn_skip, name="turn-skip"),
+    path("<str:public_id>/preview/", views.composer_preview, name="composer-preview"),
+    path("<str:public_id>/draft/", views.composer_draft, name="composer-draft"),
+    path("<str:public_id>/ooc/", views.thread_ooc, name="thread-ooc"),
     path("<str:public_id>/queue/", views.thread_flag, name="thread-flag"),
     path("<str:public_id>/posts/<int:number>/", views.post_permalink, name="post-permalink"),
     path("<str:public_id>/posts/<int:number>/edit/", views.post_edit, name="post-edit"),
@@ -26,5 +29,10 @@ urlpatterns = [
         "<str:public_id>/posts/<int:number>/revisions/",
         views.post_revisions,
         name="post-revisions",
+    ),
+    path(
+        "<str:public_id>/posts/<int:number>/revisions/<int:revision>/restore/",
+        views.post_revision_restore,
+        name="post-revision-restore",
     ),
 ]

@@ -3,24 +3,31 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tandem.accounts.models import ReadingFont, ReadingSize, Theme
 from tandem.muses.selectors import muses_of_writer
 from tandem.threads import selectors, services
 from tandem.threads.forms import (
     InviteForm,
     MuseChoiceForm,
+    OocForm,
     PostEditForm,
     PostForm,
+    PreviewForm,
     ThreadCreateForm,
     ThreadEditForm,
 )
 from tandem.threads.models import Invitation, Participant, Post
-from tandem.threads.permissions import get_readable_thread, is_owner
+from tandem.threads.permissions import get_readable_thread, is_owner, is_participant
+from tandem.writing import services as writing
+from tandem.writing.diff import word_diff
+from tandem.writing.selectors import draft_for
+from tandem.writing.wordcount import count_words
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -72,7 +79,7 @@ def thread_new(request: HttpRequest) -> HttpResponse:
     return render(request, "threads/thread_new.html", {"form": form})
 
 
-def _reply_form(request, thread, my_muses, data=None):
+def _reply_form(request, thread, my_muses, data=None, draft=None):
     if not my_muses:
         return None
     muses = muses_of_writer(request.user).filter(pk__in=[m.pk for m in my_muses])
@@ -83,6 +90,12 @@ def _reply_form(request, thread, my_muses, data=None):
         and thread.next_participant.writer_id == request.user.pk
     ):
         initial["muse"] = thread.next_participant.muse_id
+    if draft is not None:
+        # A saved draft comes back exactly as it was left, on any device.
+        initial["body"] = draft.body
+        if draft.muse_id and draft.muse_id in {m.pk for m in my_muses}:
+            initial["muse"] = draft.muse_id
+        initial["icon"] = draft.icon_id
     return PostForm(data, muses=muses, initial=initial)
 
 
@@ -90,8 +103,9 @@ def _reply_form(request, thread, my_muses, data=None):
 def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     thread = get_readable_thread(request.user, public_id)
     my_muses = selectors.writer_muses_in_thread(thread, request.user)
+    draft = draft_for(request.user, thread) if my_muses else None
     form = _reply_form(
-        request, thread, my_muses, request.POST if request.method == "POST" else None
+        request, thread, my_muses, request.POST if request.method == "POST" else None, draft
     )
     if request.method == "POST":
         if form is None:
@@ -104,6 +118,7 @@ def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                     muse=form.cleaned_data["muse"],
                     body=form.cleaned_data["body"],
                     seen_post_count=form.cleaned_data.get("seen_post_count"),
+                    icon=form.cleaned_data.get("icon"),
                 )
             except (ValidationError, PermissionDenied) as error:
                 # The writer's text stays in the form: nothing typed is lost.
@@ -118,6 +133,15 @@ def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     if page_number == "last" or (page_number is None and request.method == "POST"):
         page_number = paginator.num_pages
     page = paginator.get_page(page_number)
+    # Evaluate the page once: the posts re-rendered here are the ones the template shows.
+    page.object_list = list(page.object_list)
+    writing.refresh_rendered(page.object_list)
+    state = selectors.writer_state(thread, request.user)
+    first_unread = selectors.first_unread_number(thread, state)
+    if page.object_list and request.method == "GET":
+        services.read_position_advance(
+            thread=thread, writer=request.user, number=page.object_list[-1].number
+        )
     participants = selectors.thread_participants(thread)
     awaited = selectors.awaited_participants(thread, participants)
     can_post_now = bool(
@@ -137,7 +161,13 @@ def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "can_post_now": can_post_now,
             "is_last_page": page.number == paginator.num_pages,
             "is_owner": is_owner(thread, request.user),
-            "state": selectors.writer_state(thread, request.user),
+            "state": state,
+            "first_unread": first_unread,
+            "theme_choices": Theme.choices,
+            "font_choices": ReadingFont.choices,
+            "size_choices": ReadingSize.choices,
+            "draft": draft,
+            "ooc_count": thread.ooc_messages.count() if my_muses else 0,
             "my_muses": my_muses,
         },
     )
@@ -369,6 +399,7 @@ def _own_post(request, public_id: str, number: int) -> Post:
 def post_edit(request: HttpRequest, public_id: str, number: int) -> HttpResponse:
     post = _own_post(request, public_id, number)
     form = PostEditForm(request.POST or None, initial={"body": post.body})
+    form.fields["body"].widget.attrs.update({"data-composer": "body"})
     if request.method == "POST" and form.is_valid():
         try:
             services.post_edit(post=post, writer=request.user, body=form.cleaned_data["body"])
@@ -412,9 +443,107 @@ def post_revisions(request: HttpRequest, public_id: str, number: int) -> HttpRes
     post = get_object_or_404(Post.objects.select_related("muse"), thread=thread, number=number)
     if post.is_deleted and post.author_id != request.user.pk:
         raise PermissionDenied("This post was removed.")
-    revisions = post.revisions.order_by("-number")
+    revisions = list(post.revisions.order_by("-number"))
+    by_number = {r.number: r for r in revisions}
+
+    def chosen(name: str, default: int) -> int:
+        value = request.GET.get(name, "")
+        return int(value) if value.isdigit() and int(value) in by_number else default
+
+    newest = revisions[0].number
+    older = chosen("from", max(1, newest - 1))
+    newer = chosen("to", newest)
+    diff_html = word_diff(by_number[older].body, by_number[newer].body)
     return render(
         request,
         "threads/post_revisions.html",
-        {"thread": thread, "post": post, "revisions": revisions},
+        {
+            "thread": thread,
+            "post": post,
+            "revisions": revisions,
+            "older": older,
+            "newer": newer,
+            "diff_html": diff_html,
+            "is_author": post.author_id == request.user.pk,
+        },
     )
+
+
+@login_required
+@require_POST
+def composer_preview(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The composer's live preview and word count, rendered by the same code as posts."""
+    thread = get_readable_thread(request.user, public_id)
+    form = PreviewForm(request.POST)
+    body = form.data.get("body", "")[: settings.TANDEM_POST_MAX_CHARS * 2]
+    html = writing.render_body(body) if body.strip() else ""
+    return render(
+        request,
+        "threads/_preview.html",
+        {
+            "thread": thread,
+            "preview_html": html,
+            "word_count": count_words(html),
+            "chars": len(body),
+        },
+    )
+
+
+@login_required
+@require_POST
+def composer_draft(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Autosave: keep what the writer has typed. Answers JSON for the composer script."""
+    thread = get_readable_thread(request.user, public_id)
+    my_muses = selectors.writer_muses_in_thread(thread, request.user)
+    form = _reply_form(request, thread, my_muses, request.POST)
+    if form is None:
+        return JsonResponse({"error": "Only writers in this thread keep drafts here."}, status=403)
+    form.is_valid()  # muse and icon are optional here; the text is saved whatever it holds
+    try:
+        draft = writing.draft_save(
+            writer=request.user,
+            thread=thread,
+            body=request.POST.get("body", ""),
+            muse=form.cleaned_data.get("muse"),
+            icon=form.cleaned_data.get("icon"),
+        )
+    except ValidationError as error:
+        return JsonResponse({"error": _error_text(error)}, status=400)
+    return JsonResponse({"saved_at": draft.updated_at.isoformat()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_ooc(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Out-of-character talk beside the story, for the writers in the thread."""
+    thread = get_readable_thread(request.user, public_id)
+    if not is_participant(thread, request.user) and not is_owner(thread, request.user):
+        raise PermissionDenied("Only writers in this thread can see its OOC talk.")
+    form = OocForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ooc_post(thread=thread, writer=request.user, body=form.cleaned_data["body"])
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            return redirect(reverse("thread-ooc", args=[public_id]) + "#ooc-latest")
+    return render(
+        request,
+        "threads/thread_ooc.html",
+        {"thread": thread, "form": form, "ooc_messages": selectors.thread_ooc(thread)},
+    )
+
+
+@login_required
+@require_POST
+def post_revision_restore(
+    request: HttpRequest, public_id: str, number: int, revision: int
+) -> HttpResponse:
+    post = _own_post(request, public_id, number)
+    try:
+        services.post_restore_revision(post=post, writer=request.user, number=revision)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"Revision {revision} of post #{post.number} restored.")
+    return redirect(post)

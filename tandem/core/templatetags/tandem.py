@@ -2,6 +2,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
+from tandem.muses.colours import dialogue_colours
+
 register = template.Library()
 
 
@@ -20,11 +22,14 @@ def muse_style(context, muse) -> str:
         return ""
     seen.add(muse.pk)
     # accent_colour is validated as #rrggbb, so it is safe inside CSS.
+    on_light, on_dark = dialogue_colours(muse.accent_colour)
     return format_html(
-        '<style nonce="{}">.muse-{}{{--accent:{}}}</style>',
+        '<style nonce="{}">.muse-{}{{--accent:{};--dialogue-light:{};--dialogue-dark:{}}}</style>',
         getattr(request, "csp_nonce", ""),
         muse.pk,
         muse.accent_colour,
+        on_light,
+        on_dark,
     )
 
 
