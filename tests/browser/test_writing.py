@@ -108,3 +108,49 @@ def test_a_post_with_every_construct_from_draft_to_dark_mode(
     expect(page.locator(".ooc")).to_contain_text("plotting: the kettle is a clue!!")
     shoot(page, screenshots_dir, "24-ooc-dark")
     assert page_problems == []
+
+
+BAD_POSTS = [
+    "<b><i><u>" * 50 + "all markup, never closed",
+    ">" * 10_000 + " the bottom of the well",
+    "<blockquote>" * 10_000 + "deeper still",
+    "❛",
+    "mixed: שלום עולם and hello, then مرحبا — ❛ كيف حالك ❜ she asked.",
+    "zero\u200bwidth\u200d joiners\ufeff everywhere\u200c.",
+    "longwordwithoutanybreak" * 400,
+]
+
+
+@pytest.mark.browser
+def test_hostile_posts_keep_the_page_layout(new_context, page_problems, screenshots_dir):
+    """Unclosed tags, 10,000 nested quotes, a lone ❛, RTL and zero-width text: each posts
+    without an error and nothing spills out of the post box or the phone screen."""
+    page = new_context().new_page()
+    sign_up(page, "stress")
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_label(re.compile(r"^Name:?$")).fill("Edge")
+    page.get_by_role("button", name="Create muse").click()
+    page.goto("/t/new/")
+    page.get_by_label("Title").fill("Edge cases")
+    page.get_by_role("button", name="Start thread").click()
+    page.get_by_role("link", name="Read the thread").click()
+    for number, body in enumerate(BAD_POSTS, start=1):
+        page.locator("#id_body").fill(body)
+        page.get_by_role("button", name="Post reply").click()
+        expect(page).to_have_url(re.compile(rf"#post-{number}$"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(page.url.split("#")[0].split("?")[0] + "?page=last")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    spill = page.evaluate(
+        """() => [...document.querySelectorAll('.post')].filter(post => {
+             const box = post.getBoundingClientRect();
+             return [...post.querySelectorAll('.post__body *')].some(e => {
+               const r = e.getBoundingClientRect();
+               return r.width && (r.right > box.right + 1 || r.left < box.left - 1);
+             });
+           }).map(post => post.id)"""
+    )
+    assert spill == []
+    shoot(page, screenshots_dir, "25-hostile-posts")
+    assert page_problems == []

@@ -320,3 +320,19 @@ def test_jump_to_first_unread(writer_a, writer_b, as_bram, coffee_cart, ivy, hal
     state.refresh_from_db()
     assert state.last_read_number == 3
     assert "Jump to first unread" not in text_of(as_bram.get(url))
+
+
+def test_invalid_utf8_in_a_posted_form_is_no_500(as_alice, coffee_cart, ivy):
+    """Raw bytes that are not UTF-8 in the reply body: the post goes through with the bad
+    bytes replaced, or a form error — never a server error or lost request."""
+    body = b"muse=%d&seen_post_count=0&body=caf%%E9+%%FF%%FE+ivy+smiled" % ivy.pk
+    response = as_alice.generic(
+        "POST",
+        reverse("thread-detail", args=[coffee_cart.public_id]),
+        body,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code in (200, 302)
+    post = Post.objects.get()
+    assert "ivy smiled" in post.body
+    assert "\ufffd" in post.body
