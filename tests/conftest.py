@@ -84,3 +84,17 @@ def coffee_cart(make_thread, join, writer_a, ivy, hale):
     join(thread, hale)
     thread.refresh_from_db()
     return thread
+
+
+@pytest.fixture
+def as_alice(client, writer_a):
+    """The test client, signed in as alice."""
+    client.force_login(writer_a)
+    return client
+
+
+@pytest.fixture
+def as_bram(client, writer_b):
+    """The test client, signed in as bram."""
+    client.force_login(writer_b)
+    return client

@@ -51,18 +51,6 @@ def rook(make_muse, writer_c):
 
 
 @pytest.fixture
-def as_alice(client, writer_a):
-    client.force_login(writer_a)
-    return client
-
-
-@pytest.fixture
-def as_bram(client, writer_b):
-    client.force_login(writer_b)
-    return client
-
-
-@pytest.fixture
 def as_cass(client, writer_c):
     client.force_login(writer_c)
     return client

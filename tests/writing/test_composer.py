@@ -31,18 +31,6 @@ def png(colour="#b3261e") -> SimpleUploadedFile:
     return SimpleUploadedFile("icon.png", buffer.getvalue(), content_type="image/png")
 
 
-@pytest.fixture
-def as_alice(client, writer_a):
-    client.force_login(writer_a)
-    return client
-
-
-@pytest.fixture
-def as_bram(client, writer_b):
-    client.force_login(writer_b)
-    return client
-
-
 # ---------------------------------------------------------------------------- drafts
 
 
