@@ -7,4 +7,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
 # Static files are served by WhiteNoise through Django's sync-to-async bridge; the
 # resulting warning about synchronous iterators is expected and harmless here.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
-application = get_asgi_application()
+# Set Django up before anything imports models (the consumers do).
+django_application = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from tandem.live.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        # Live updates (tandem.live). The Origin check stops other sites from opening a
+        # socket with a visitor's session cookie.
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

@@ -100,6 +100,41 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pending_migrations() -> bool:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run background tasks (emails, webhooks, digests, reminders) until stopped."""
+    import threading
+
+    _setup_django()
+    _check_database()
+    if _pending_migrations():
+        return _fail(
+            "the database has unapplied migrations; run `tandem serve` or `tandem manage migrate` first"
+        )
+    from django.core.management import call_command
+
+    from tandem.notifications.scheduler import run_scheduler
+
+    stop = threading.Event()
+    scheduler = threading.Thread(
+        target=run_scheduler, kwargs={"stop": stop, "every": args.schedule_every}, daemon=True
+    )
+    scheduler.start()
+    print("Tandem worker running (Ctrl+C to stop)")
+    try:
+        call_command("db_worker", interval=args.interval, verbosity=args.verbosity)
+    finally:
+        stop.set()
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import execute_from_command_line
@@ -126,6 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="load a demo world (writers demo1 and demo2)")
     demo.add_argument("--password", default="tandem-demo", help="password of the demo writers")
     demo.set_defaults(handler=cmd_demo)
+
+    worker = commands.add_parser("worker", help="run background tasks (emails, webhooks, digests)")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between queue polls")
+    worker.add_argument(
+        "--schedule-every", type=float, default=60.0, help="seconds between scheduled checks"
+    )
+    worker.add_argument("--verbosity", type=int, default=1)
+    worker.set_defaults(handler=cmd_worker)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "tandem.muses",
     "tandem.threads",
     "tandem.writing",
+    "tandem.notifications",
     "tandem.core",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -30,8 +31,12 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "django_htmx",
     "csp",
+    "channels",
+    "tandem.live",
 ]
 
 MIDDLEWARE = [
@@ -64,12 +69,34 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "tandem.threads.context_processors.queue_counts",
+                "tandem.notifications.context_processors.unread_notifications",
             ],
         },
     },
 ]
 
 DATABASES = {"default": config.database(DATA_DIR)}
+
+# Live updates (tandem.live): one process needs no broker; several app servers (or
+# ``--workers`` above 1) share one Redis so a post on one reaches readers on all.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # redis-py 8 times reads out after 5 s by default, as long as the layer's
+                # blocking pop waits for a message: allow more, or every socket drops.
+                "hosts": [
+                    {"address": REDIS_URL, "socket_connect_timeout": 2, "socket_timeout": 15}
+                ],
+                "prefix": "tandem",
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
 # Project templates may override form widgets and field layout (core/templates/django/forms).
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -142,6 +169,22 @@ TANDEM_POST_MAX_CHARS = 100_000
 TANDEM_POSTS_PER_PAGE = 20
 TANDEM_DORMANT_DAYS = int(os.environ.get("TANDEM_DORMANT_DAYS", "30"))
 TANDEM_RESTORE_DAYS = 30
+# Absolute links in emails and webhooks point here.
+TANDEM_SITE_URL = os.environ.get("TANDEM_SITE_URL", "http://127.0.0.1:8000")
+# At most one "your turn" email per thread per writer in this many hours.
+TANDEM_TURN_EMAIL_HOURS = int(os.environ.get("TANDEM_TURN_EMAIL_HOURS", "12"))
+
+# Webhooks: retries back off exponentially from the base; a webhook is switched off after
+# this many deliveries in a row failed every attempt. Private/loopback targets are refused
+# unless explicitly allowed (tests, or a trusted internal network).
+TANDEM_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("TANDEM_WEBHOOK_MAX_ATTEMPTS", "5"))
+TANDEM_WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("TANDEM_WEBHOOK_RETRY_BASE_SECONDS", "30"))
+TANDEM_WEBHOOK_DISABLE_AFTER = int(os.environ.get("TANDEM_WEBHOOK_DISABLE_AFTER", "3"))
+TANDEM_WEBHOOK_TIMEOUT = 10
+TANDEM_WEBHOOK_ALLOW_PRIVATE = config.env_flag("TANDEM_WEBHOOK_ALLOW_PRIVATE")
+
+# Background tasks: the database queue, run by `tandem worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("writers/<str:username>/", account_views.writer_profile, name="writer-profile"),
     path("muses/", include("tandem.muses.urls")),
     path("t/", include("tandem.threads.urls")),
+    path("notifications/", include("tandem.notifications.urls")),
     path("admin/", admin.site.urls),
     # Uploaded avatars. Small installs serve them from here; large ones put a proxy or
     # object storage in front (docs/deployment.md).

@@ -276,6 +276,10 @@ class ThreadWriterState(models.Model):
     is_muted = models.BooleanField(default=False)
     # The highest post number this writer has had on screen.
     last_read_number = models.PositiveIntegerField(default=0)
+    # Nudge after this many days of waiting on this writer (None: their default).
+    remind_after_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # When the next reminder falls due; set while the turn is theirs, cleared when it moves.
+    remind_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         constraints = [

@@ -17,6 +17,7 @@ from django.utils import timezone
 from tandem.accounts.models import User
 from tandem.muses.models import Muse, MuseIcon
 from tandem.threads import turns
+from tandem.threads.events import ThreadEvent, emit
 from tandem.threads.models import (
     Invitation,
     InvitationStatus,
@@ -122,6 +123,16 @@ def _record(
         thread.last_post_at = at
         update.append("last_post_at")
     thread.save(update_fields=update)
+    if (after.next_id, after.last_poster_id) != (before.next_id, before.last_poster_id):
+        emit(
+            ThreadEvent(
+                "turn_changed",
+                thread.pk,
+                actor_id=actor.pk if actor else None,
+                participant_id=after.next_id,
+                data={"previous_next": before.next_id, "cause": kind},
+            )
+        )
     return after
 
 
@@ -248,11 +259,21 @@ def thread_update(
     )
     _validate_metadata(fields)
     thread = _lock(thread)
+    previous_status = thread.status
     for name, value in fields.items():
         setattr(thread, name, value)
     thread.full_clean()
     thread.save(update_fields=list(fields))
     thread.tags.set(_clean_tags(tags))
+    if thread.status != previous_status:
+        emit(
+            ThreadEvent(
+                "status_changed",
+                thread.pk,
+                actor_id=actor.pk,
+                data={"from": previous_status, "to": thread.status},
+            )
+        )
     return thread
 
 
@@ -292,7 +313,9 @@ def invitation_create(*, thread: Thread, actor: User, username: str) -> Invitati
         raise ValidationError({"username": f"{invitee.username} is already writing here."})
     if thread.invitations.filter(invitee=invitee, status=InvitationStatus.PENDING).exists():
         raise ValidationError({"username": f"{invitee.username} already has an invitation."})
-    return Invitation.objects.create(thread=thread, invitee=invitee, invited_by=actor)
+    invitation = Invitation.objects.create(thread=thread, invitee=invitee, invited_by=actor)
+    emit(ThreadEvent("invited", thread.pk, actor_id=actor.pk, invitation_id=invitation.pk))
+    return invitation
 
 
 def _check_pending(invitation: Invitation, writer: User) -> None:
@@ -318,6 +341,15 @@ def invitation_accept(*, invitation: Invitation, writer: User, muse: Muse) -> Pa
     invitation.status = InvitationStatus.ACCEPTED
     invitation.answered_at = timezone.now()
     invitation.save(update_fields=["status", "answered_at"])
+    emit(
+        ThreadEvent(
+            "invitation_answered",
+            thread.pk,
+            actor_id=writer.pk,
+            invitation_id=invitation.pk,
+            participant_id=participant.pk,
+        )
+    )
     return participant
 
 
@@ -328,6 +360,14 @@ def invitation_decline(*, invitation: Invitation, writer: User) -> Invitation:
     invitation.status = InvitationStatus.DECLINED
     invitation.answered_at = timezone.now()
     invitation.save(update_fields=["status", "answered_at"])
+    emit(
+        ThreadEvent(
+            "invitation_answered",
+            invitation.thread_id,
+            actor_id=writer.pk,
+            invitation_id=invitation.pk,
+        )
+    )
     return invitation
 
 
@@ -377,6 +417,15 @@ def participant_leave(*, participant: Participant, actor: User) -> Participant:
     participant.left_at = now
     participant.position = None
     participant.save(update_fields=["left_at", "position"])
+    emit(
+        ThreadEvent(
+            "participant_left",
+            thread.pk,
+            actor_id=actor.pk,
+            participant_id=participant.pk,
+            data={"removed": kind == TurnEventKind.REMOVE},
+        )
+    )
     return participant
 
 
@@ -507,6 +556,7 @@ def post_create(
         _set_writing(thread, writer, False)
         # The draft became the post.
         Draft.objects.filter(writer=writer, thread=thread).delete()
+        emit(ThreadEvent("post_created", thread.pk, actor_id=writer.pk, post_id=post.pk))
         return post
 
 
@@ -538,6 +588,7 @@ def post_edit(*, post: Post, writer: User, body: str) -> Post:
         PostRevision.objects.create(
             post=post, number=last + 1, body=body, word_count=post.word_count, created_at=now
         )
+        _post_changed(post, writer)
         return post
 
 
@@ -558,6 +609,10 @@ def post_set_icon(*, post: Post, writer: User, icon: MuseIcon | None) -> Post:
     return post
 
 
+def _post_changed(post: Post, writer: User) -> None:
+    emit(ThreadEvent("post_changed", post.thread_id, actor_id=writer.pk, post_id=post.pk))
+
+
 def post_delete(*, post: Post, writer: User) -> Post:
     """Soft-delete: the post shows as removed and its writer may restore it for a while.
     Its turn stays taken."""
@@ -565,6 +620,7 @@ def post_delete(*, post: Post, writer: User) -> Post:
     if post.deleted_at is None:
         post.deleted_at = timezone.now()
         post.save(update_fields=["deleted_at"])
+        _post_changed(post, writer)
     return post
 
 
@@ -578,6 +634,7 @@ def post_restore(*, post: Post, writer: User) -> Post:
         )
     post.deleted_at = None
     post.save(update_fields=["deleted_at"])
+    _post_changed(post, writer)
     return post
 
 
@@ -591,6 +648,7 @@ def writer_state_set(
     writing: bool | None = None,
     pinned: bool | None = None,
     muted: bool | None = None,
+    remind_after_days: int | bool | None = False,
 ) -> ThreadWriterState:
     """Set a writer's own flags on a thread in their queue."""
     if not thread.participants.filter(writer=writer, left_at__isnull=True).exists():
@@ -601,6 +659,13 @@ def writer_state_set(
         if value is not None and getattr(state, name) != value:
             setattr(state, name, value)
             changed.append(name)
+    # ``False`` leaves the reminder alone; ``None`` falls back to the writer's default.
+    if remind_after_days is not False and state.remind_after_days != remind_after_days:
+        if remind_after_days is not None and not 1 <= remind_after_days <= 365:
+            raise ValidationError("Reminders can wait between 1 and 365 days.")
+        state.remind_after_days = remind_after_days
+        changed.append("remind_after_days")
+        emit(ThreadEvent("reminder_changed", thread.pk, actor_id=writer.pk))
     if changed:
         state.save(update_fields=changed)
     return state
@@ -636,6 +701,8 @@ def ooc_post(*, thread: Thread, writer: User, body: str) -> OocMessage:
                 "body": f"OOC messages stop at {OOC_MAX_CHARS:,} characters; this one has {len(body):,}."
             }
         )
-    return OocMessage.objects.create(
+    message = OocMessage.objects.create(
         thread=thread, author=writer, body=body, body_html=markup.render_post(body)
     )
+    emit(ThreadEvent("ooc_posted", thread.pk, actor_id=writer.pk, ooc_id=message.pk))
+    return message

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.accounts.models import ReadingFont, ReadingSize, Theme
 from tandem.muses.selectors import muses_of_writer
@@ -142,27 +142,16 @@ def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         services.read_position_advance(
             thread=thread, writer=request.user, number=page.object_list[-1].number
         )
-    participants = selectors.thread_participants(thread)
-    awaited = selectors.awaited_participants(thread, participants)
-    can_post_now = bool(
-        form is not None
-        and thread.is_open_for_posts
-        and (not thread.is_ordered or any(p.writer_id == request.user.pk for p in awaited))
-    )
     return render(
         request,
         "threads/thread_detail.html",
         {
-            "thread": thread,
+            **_turn_context(request, thread, form),
             "page": page,
-            "participants": participants,
-            "awaited": awaited,
-            "form": form,
-            "can_post_now": can_post_now,
             "is_last_page": page.number == paginator.num_pages,
-            "is_owner": is_owner(thread, request.user),
             "state": state,
             "first_unread": first_unread,
+            "reminder_choices": REMINDER_CHOICES,
             "theme_choices": Theme.choices,
             "font_choices": ReadingFont.choices,
             "size_choices": ReadingSize.choices,
@@ -171,6 +160,90 @@ def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "my_muses": my_muses,
         },
     )
+
+
+def _turn_context(request: HttpRequest, thread, form) -> dict:
+    """What the turn banner and the reply box need, on the page and in its live fragment."""
+    participants = selectors.thread_participants(thread)
+    awaited = selectors.awaited_participants(thread, participants)
+    can_post_now = bool(
+        form is not None
+        and thread.is_open_for_posts
+        and (not thread.is_ordered or any(p.writer_id == request.user.pk for p in awaited))
+    )
+    return {
+        "thread": thread,
+        "participants": participants,
+        "awaited": awaited,
+        "form": form,
+        "can_post_now": can_post_now,
+        "is_owner": is_owner(thread, request.user),
+    }
+
+
+@require_GET
+def post_fragment(request: HttpRequest, public_id: str, number: int) -> HttpResponse:
+    """One post's <li> exactly as this reader sees it on the thread page.
+
+    Live updates announce a post's number; each open page fetches the post here, so the
+    author's controls, CSRF tokens, time zone and CSP nonce are the reader's own.
+    """
+    thread = get_readable_thread(request.user, public_id)
+    post = get_object_or_404(selectors.thread_posts(thread), number=number)
+    writing.refresh_rendered([post])
+    if request.GET.get("read") == "1":  # the page is in front of the reader
+        services.read_position_advance(thread=thread, writer=request.user, number=post.number)
+    return render(request, "threads/thread_detail.html#post-item", {"thread": thread, "post": post})
+
+
+class _AsSeenByPage:
+    """The request, except that its path is the page a fragment is fetched for.
+
+    Forms in the turn banner send the writer back to ``request.get_full_path``: rendered
+    into a page by live updates, that must be the page, not the fragment's own URL.
+    """
+
+    def __init__(self, request: HttpRequest, page_path: str):
+        self._request = request
+        self._page_path = page_path
+
+    def get_full_path(self) -> str:
+        return self._page_path
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
+
+
+@require_GET
+def turn_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The turn banner and the reply box, for a page whose thread's turn just moved.
+
+    ``?next=`` is the page's own path (for the banner's forms), ``?last=1`` says the page
+    shows the latest posts.
+    """
+    thread = get_readable_thread(request.user, public_id)
+    my_muses = selectors.writer_muses_in_thread(thread, request.user)
+    draft = draft_for(request.user, thread) if my_muses else None
+    form = _reply_form(request, thread, my_muses, None, draft)
+    back = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = thread.get_absolute_url()
+    response = render(
+        request,
+        "threads/_live_turn.html",
+        {
+            **_turn_context(request, thread, form),
+            "state": selectors.writer_state(thread, request.user),
+            "draft": draft,
+            "my_muses": my_muses,
+            "is_last_page": request.GET.get("last") == "1",
+            "reminder_choices": REMINDER_CHOICES,
+            "request": _AsSeenByPage(request, back),
+        },
+    )
+    # Lets a page that missed messages while disconnected fetch the posts it lacks.
+    response["Tandem-Post-Count"] = str(thread.post_count)
+    return response
 
 
 def post_permalink(request: HttpRequest, public_id: str, number: int) -> HttpResponse:
@@ -382,6 +455,30 @@ def thread_flag(request: HttpRequest, public_id: str) -> HttpResponse:
         except PermissionDenied as error:
             messages.error(request, _error_text(error))
     return redirect(_safe_next(request, reverse("home")))
+
+
+REMINDER_CHOICES = [1, 2, 3, 5, 7, 14, 30]
+
+
+@login_required
+@require_POST
+def thread_reminder(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A writer's own nudge setting for one thread: a number of days, or their default."""
+    thread = get_readable_thread(request.user, public_id)
+    raw = request.POST.get("days", "")
+    days = int(raw) if raw.isdigit() else None
+    try:
+        services.writer_state_set(thread=thread, writer=request.user, remind_after_days=days)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            f"You will be nudged after {days} day{'s' if days != 1 else ''} of waiting."
+            if days
+            else "This thread uses your default reminder setting.",
+        )
+    return redirect(_safe_next(request, thread.get_absolute_url()))
 
 
 def _own_post(request, public_id: str, number: int) -> Post:

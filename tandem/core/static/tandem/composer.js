@@ -20,7 +20,8 @@
 
   function setUp(form) {
     const body = form.querySelector("[data-composer=body]");
-    if (!body) return;
+    if (!body || form.dataset.composerReady) return;
+    form.dataset.composerReady = "1";
     const key = localKey(form);
     let timer = null;
     let lastSaved = body.value;
@@ -94,6 +95,10 @@
   function init() {
     document.querySelectorAll("form.composer").forEach(setUp);
   }
+  // Live updates (live.js) bring a reply box in when the turn comes to this writer.
+  document.addEventListener("tandem:content", function (event) {
+    event.target.querySelectorAll("form.composer").forEach(setUp);
+  });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {

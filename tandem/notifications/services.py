@@ -1,0 +1,380 @@
+"""The one place that decides who hears about what, and how.
+
+``handle_event`` turns a thread event into notifications for the right writers; ``notify``
+applies each writer's preferences (in-app, email, webhook; digest; quiet hours) and hands
+email and webhook delivery to background tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zoneinfo
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from tandem.accounts.models import User
+from tandem.notifications.models import (
+    EMAIL_KINDS,
+    Channel,
+    Kind,
+    Notification,
+    NotificationSettings,
+)
+from tandem.threads.events import ThreadEvent
+from tandem.threads.models import Invitation, OocMessage, Participant, Status, Thread
+from tandem.threads.selectors import awaited_participants
+
+logger = logging.getLogger("tandem.notifications")
+UNSUBSCRIBE_SALT = "tandem.notifications.unsubscribe"
+
+
+def settings_for(writer: User) -> NotificationSettings:
+    prefs, _ = NotificationSettings.objects.get_or_create(writer=writer)
+    return prefs
+
+
+def site_url(path: str) -> str:
+    return settings.TANDEM_SITE_URL.rstrip("/") + path
+
+
+# ---------------------------------------------------------------------------- deciding
+
+
+def _active(thread: Thread) -> list[Participant]:
+    return list(
+        thread.participants.filter(left_at__isnull=True)
+        .select_related("muse", "writer")
+        .order_by("position", "pk")
+    )
+
+
+def _writers(participants, *, excluding: int | None) -> dict[int, User]:
+    return {p.writer_id: p.writer for p in participants if p.writer_id != excluding}
+
+
+def handle_event(event: ThreadEvent) -> None:
+    """Called after commit for every thread event (see tandem.threads.events)."""
+    thread = Thread.objects.filter(pk=event.thread_id).select_related("owner").first()
+    if thread is None:
+        return
+    url = thread.get_absolute_url()
+    actor = User.objects.filter(pk=event.actor_id).first() if event.actor_id else None
+    actor_name = actor.shown_name if actor else "Someone"
+
+    if event.kind in ("turn_changed", "status_changed", "reminder_changed"):
+        from tandem.notifications.reminders import reschedule
+
+        awaited = awaited_participants(thread, _active(thread))
+        reschedule(thread, list({p.writer_id: p.writer for p in awaited}.values()))
+    if event.kind == "turn_changed" and thread.status == Status.ACTIVE:
+        active = _active(thread)
+        for participant in awaited_participants(thread, active):
+            if participant.writer_id == event.actor_id:
+                continue
+            notify(
+                recipient=participant.writer,
+                kind=Kind.YOUR_TURN,
+                thread=thread,
+                actor=actor,
+                text=f"Your turn as {participant.muse.name} in “{thread.title}”.",
+                url=url + "?page=last#reply",
+            )
+    elif event.kind == "invited":
+        invitation = Invitation.objects.select_related("invitee").get(pk=event.invitation_id)
+        notify(
+            recipient=invitation.invitee,
+            kind=Kind.INVITED,
+            thread=thread,
+            actor=actor,
+            text=f"{actor_name} invited you to “{thread.title}”.",
+            url=invitation.get_absolute_url(),
+        )
+    elif event.kind == "invitation_answered":
+        invitation = Invitation.objects.select_related("invitee", "invited_by").get(
+            pk=event.invitation_id
+        )
+        verb = "accepted" if invitation.status == "accepted" else "declined"
+        notify(
+            recipient=invitation.invited_by,
+            kind=Kind.INVITATION_ANSWERED,
+            thread=thread,
+            actor=actor,
+            text=f"{invitation.invitee.shown_name} {verb} your invitation to “{thread.title}”.",
+            url=url,
+        )
+    elif event.kind == "participant_left":
+        gone = Participant.objects.select_related("muse").get(pk=event.participant_id)
+        verb = "was removed from" if event.data.get("removed") else "left"
+        for writer in _writers(_active(thread), excluding=event.actor_id).values():
+            notify(
+                recipient=writer,
+                kind=Kind.PARTICIPANT_LEFT,
+                thread=thread,
+                actor=actor,
+                text=f"{gone.muse.name} {verb} “{thread.title}”.",
+                url=url,
+            )
+    elif event.kind == "status_changed":
+        label = dict(Status.choices).get(event.data.get("to"), thread.get_status_display())
+        for writer in _writers(_active(thread), excluding=event.actor_id).values():
+            notify(
+                recipient=writer,
+                kind=Kind.STATUS_CHANGED,
+                thread=thread,
+                actor=actor,
+                text=f"“{thread.title}” is now {label.lower()}.",
+                url=url,
+            )
+    elif event.kind == "ooc_posted":
+        message = OocMessage.objects.get(pk=event.ooc_id)
+        for participant in mentioned_participants(message.body, _active(thread)):
+            if participant.writer_id == event.actor_id:
+                continue
+            notify(
+                recipient=participant.writer,
+                kind=Kind.OOC_MENTION,
+                thread=thread,
+                actor=actor,
+                text=f"{actor_name} mentioned {participant.muse.name} in OOC talk on “{thread.title}”.",
+                url=reverse("thread-ooc", args=[thread.public_id]) + "#ooc-latest",
+            )
+
+
+def mentioned_participants(text: str, participants) -> list[Participant]:
+    """Muses named in OOC text, as @name or by their name as a whole word (any case)."""
+    found, seen_writers = [], set()
+    for participant in participants:
+        name = re.escape(participant.muse.name.strip())
+        if not name:
+            continue
+        if re.search(rf"(?<![\w@])@?{name}(?!\w)", text, flags=re.IGNORECASE):
+            key = (participant.writer_id, participant.muse_id)
+            if key not in seen_writers:
+                seen_writers.add(key)
+                found.append(participant)
+    return found
+
+
+# ---------------------------------------------------------------------------- delivering
+
+
+def _in_quiet_hours(prefs: NotificationSettings, now: datetime) -> datetime | None:
+    """When quiet hours end, if ``now`` falls inside them (in the writer's time zone)."""
+    start, end = prefs.quiet_hours_start, prefs.quiet_hours_end
+    if start is None or end is None or start == end:
+        return None
+    try:
+        zone = zoneinfo.ZoneInfo(prefs.writer.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    clock = local.time()
+    inside = (start <= clock < end) if start < end else (clock >= start or clock < end)
+    if not inside:
+        return None
+    end_today = datetime.combine(local.date(), end, tzinfo=zone)
+    if end_today <= local:
+        end_today += timedelta(days=1)
+    return end_today
+
+
+def notify(
+    *,
+    recipient: User,
+    kind: str,
+    thread: Thread | None,
+    actor: User | None,
+    text: str,
+    url: str,
+) -> Notification | None:
+    """Record a notification and send it on every channel the writer chose for it."""
+    prefs = settings_for(recipient)
+    channels = prefs.channels_for(kind)
+    if not channels:
+        return None
+    if (
+        thread is not None
+        and Notification.objects.filter(
+            recipient=recipient, kind=kind, thread=thread, text=text[:300], read_at__isnull=True
+        ).exists()
+    ):
+        return None  # the same news is already waiting, unread
+    notification = Notification.objects.create(
+        recipient=recipient,
+        kind=kind,
+        thread=thread,
+        actor=actor,
+        text=text[:300],
+        url=url[:300],
+        in_app=Channel.IN_APP in channels,
+    )
+    from tandem.notifications import tasks
+
+    if Channel.EMAIL in channels and kind in EMAIL_KINDS and not prefs.daily_digest:
+        quiet_until = _in_quiet_hours(prefs, timezone.now())
+        task = tasks.send_notification_email
+        if quiet_until is not None:
+            task = task.using(run_after=quiet_until)
+        transaction.on_commit(lambda: task.enqueue(notification.pk))
+    if Channel.WEBHOOK in channels and recipient.webhooks.filter(disabled_at__isnull=True).exists():
+        transaction.on_commit(lambda: tasks.deliver_webhooks.enqueue(notification.pk))
+    return notification
+
+
+def unsubscribe_token(writer: User, kind: str) -> str:
+    return signing.dumps({"w": writer.pk, "k": kind}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe(token: str) -> tuple[User, str] | None:
+    """Turn off email for one kind of notification, from a signed link. None if invalid."""
+    try:
+        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    writer = User.objects.filter(pk=payload.get("w")).first()
+    kind = payload.get("k")
+    if writer is None or kind not in Kind.values:
+        return None
+    prefs = settings_for(writer)
+    channels = [c for c in prefs.channels_for(kind) if c != Channel.EMAIL]
+    prefs.channels = {**prefs.channels, kind: channels}
+    prefs.save(update_fields=["channels"])
+    return writer, kind
+
+
+def _build_email(notification: Notification, *, subject: str, template: str, context: dict):
+    recipient = notification.recipient
+    token = unsubscribe_token(recipient, notification.kind)
+    unsubscribe_url = site_url(reverse("notifications-unsubscribe", args=[token]))
+    context = {
+        **context,
+        "recipient": recipient,
+        "unsubscribe_url": unsubscribe_url,
+        "preferences_url": site_url(reverse("notification-preferences")),
+        "kind_label": notification.get_kind_display(),
+    }
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"notifications/email/{template}.txt", context),
+        to=[recipient.email],
+        headers={
+            # RFC 8058 one-click unsubscribe (RFC 2369 List-Unsubscribe).
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.attach_alternative(
+        render_to_string(f"notifications/email/{template}.html", context), "text/html"
+    )
+    return message
+
+
+@transaction.atomic
+def email_send(notification_id: int) -> str:
+    """Send one notification's email, at most once; returns what happened (for logs/tests)."""
+    notification = (
+        Notification.objects.select_for_update(of=("self",))
+        .select_related("recipient", "thread")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None:
+        return "gone"
+    if notification.emailed_at is not None:
+        return "already sent"
+    recipient = notification.recipient
+    if not recipient.email or not recipient.is_active:
+        return "no address"
+    if notification.kind == Kind.YOUR_TURN and notification.thread_id:
+        window = timedelta(hours=settings.TANDEM_TURN_EMAIL_HOURS)
+        recent = Notification.objects.filter(
+            recipient=recipient,
+            kind=Kind.YOUR_TURN,
+            thread_id=notification.thread_id,
+            emailed_at__gte=timezone.now() - window,
+        ).exists()
+        if recent:
+            return "throttled"
+    message = _build_email(
+        notification,
+        subject=notification.text,
+        template="notification",
+        context={"notification": notification, "url": site_url(notification.url)},
+    )
+    message.send()
+    notification.emailed_at = timezone.now()
+    notification.save(update_fields=["emailed_at"])
+    return "sent"
+
+
+def digest_send(writer: User, *, now: datetime | None = None) -> str:
+    """One email with every emailable notification since the last digest."""
+    now = now or timezone.now()
+    prefs = settings_for(writer)
+    if not prefs.daily_digest or not writer.email:
+        return "off"
+    if prefs.last_digest_at and now - prefs.last_digest_at < timedelta(hours=23):
+        return "not due"
+    with transaction.atomic():
+        pending = list(
+            Notification.objects.select_for_update(of=("self",))
+            .filter(recipient=writer, kind__in=list(EMAIL_KINDS), emailed_at__isnull=True)
+            .select_related("thread")
+            .order_by("created_at")
+        )
+        pending = [n for n in pending if Channel.EMAIL in prefs.channels_for(n.kind)]
+        prefs.last_digest_at = now
+        prefs.save(update_fields=["last_digest_at"])
+        if not pending:
+            return "nothing new"
+        first = pending[0]
+        message = _build_email(
+            first,
+            subject=f"Tandem: {len(pending)} update{'s' if len(pending) != 1 else ''} for you",
+            template="digest",
+            context={"items": [(n, site_url(n.url)) for n in pending]},
+        )
+        message.send()
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=now)
+    return "sent"
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def mark_read(*, writer: User, notification_ids: list[int] | None = None) -> int:
+    """Mark some (or, with None, all) of a writer's notifications read; returns how many."""
+    unread = Notification.objects.filter(recipient=writer, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())
+
+
+def preferences_update(
+    *,
+    writer: User,
+    channels: dict[str, list[str]],
+    daily_digest: bool,
+    quiet_hours_start: time | None,
+    quiet_hours_end: time | None,
+    reminder_days: int | None = None,
+) -> NotificationSettings:
+    prefs = settings_for(writer)
+    prefs.channels = {
+        kind: [c for c in chosen if c in Channel.values]
+        for kind, chosen in channels.items()
+        if kind in Kind.values
+    }
+    prefs.daily_digest = daily_digest
+    prefs.quiet_hours_start, prefs.quiet_hours_end = quiet_hours_start, quiet_hours_end
+    prefs.reminder_days = reminder_days
+    prefs.save()
+    return prefs

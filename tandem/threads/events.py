@@ -1,0 +1,53 @@
+"""What happened in a thread, announced once the transaction that did it has committed.
+
+Services call ``emit`` inside their transaction; nothing is delivered if it rolls back.
+Each handler (live updates, notifications) gets every event and decides for itself; one
+failing handler never stops the others, and never fails the write that caused the event.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger("tandem.events")
+
+# Dotted paths, so handlers live in their own apps and this module imports none of them.
+HANDLERS = [
+    "tandem.live.publish.handle_event",
+    "tandem.notifications.services.handle_event",
+]
+
+
+@dataclass(frozen=True)
+class ThreadEvent:
+    kind: str  # post_created, post_changed, turn_changed, invited, invitation_answered,
+    # participant_left, status_changed, ooc_posted
+    thread_id: int
+    actor_id: int | None = None
+    post_id: int | None = None
+    participant_id: int | None = None
+    invitation_id: int | None = None
+    ooc_id: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def deliver(event: ThreadEvent) -> None:
+    for path in HANDLERS:
+        try:
+            handler = import_string(path)
+        except ImportError:
+            continue
+        try:
+            handler(event)
+        except Exception:
+            # A notification or live update must never undo or fail a writer's action.
+            logger.exception("event handler %s failed for %s", path, event.kind)
+
+
+def emit(event: ThreadEvent) -> None:
+    transaction.on_commit(lambda: deliver(event))
