@@ -113,26 +113,18 @@ def handle_event(event: ThreadEvent) -> None:
     elif event.kind == "participant_left":
         gone = Participant.objects.select_related("muse").get(pk=event.participant_id)
         verb = "was removed from" if event.data.get("removed") else "left"
-        for writer in _writers(_active(thread), excluding=event.actor_id).values():
-            notify(
-                recipient=writer,
-                kind=Kind.PARTICIPANT_LEFT,
-                thread=thread,
-                actor=actor,
-                text=f"{gone.muse.name} {verb} “{thread.title}”.",
-                url=url,
-            )
+        _tell_the_others(
+            thread,
+            event,
+            actor,
+            Kind.PARTICIPANT_LEFT,
+            f"{gone.muse.name} {verb} “{thread.title}”.",
+        )
     elif event.kind == "status_changed":
         label = dict(Status.choices).get(event.data.get("to"), thread.get_status_display())
-        for writer in _writers(_active(thread), excluding=event.actor_id).values():
-            notify(
-                recipient=writer,
-                kind=Kind.STATUS_CHANGED,
-                thread=thread,
-                actor=actor,
-                text=f"“{thread.title}” is now {label.lower()}.",
-                url=url,
-            )
+        _tell_the_others(
+            thread, event, actor, Kind.STATUS_CHANGED, f"“{thread.title}” is now {label.lower()}."
+        )
     elif event.kind == "ooc_posted":
         message = OocMessage.objects.get(pk=event.ooc_id)
         for participant in mentioned_participants(message.body, _active(thread)):
@@ -146,6 +138,19 @@ def handle_event(event: ThreadEvent) -> None:
                 text=f"{actor_name} mentioned {participant.muse.name} in OOC talk on “{thread.title}”.",
                 url=reverse("thread-ooc", args=[thread.public_id]) + "#ooc-latest",
             )
+
+
+def _tell_the_others(thread: Thread, event: ThreadEvent, actor, kind: str, text: str) -> None:
+    """Notify every writer in the thread except the one who acted."""
+    for writer in _writers(_active(thread), excluding=event.actor_id).values():
+        notify(
+            recipient=writer,
+            kind=kind,
+            thread=thread,
+            actor=actor,
+            text=text,
+            url=thread.get_absolute_url(),
+        )
 
 
 def mentioned_participants(text: str, participants) -> list[Participant]:
