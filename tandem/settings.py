@@ -20,6 +20,8 @@ INSTALLED_APPS = [
     "tandem.threads",
     "tandem.writing",
     "tandem.notifications",
+    "tandem.imports",
+    "tandem.exports",
     "tandem.core",
     "django.contrib.admin",
     "django.contrib.auth",

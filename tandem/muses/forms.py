@@ -9,6 +9,13 @@ class MuseForm(forms.Form):
     )
     pronouns = forms.CharField(max_length=40, required=False, help_text="e.g. she/her")
     fandom = forms.CharField(max_length=120, required=False, help_text="Or “original character”.")
+    nicknames = forms.CharField(
+        label="Also called",
+        max_length=200,
+        required=False,
+        help_text="Nicknames and surname, comma-separated, e.g. ives, Marsh. "
+        "Used to recognise the muse in imported threads.",
+    )
     bio = forms.CharField(
         label="Short bio", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
     )

@@ -15,11 +15,17 @@ class Muse(models.Model):
     name = models.CharField(max_length=100)
     pronouns = models.CharField(max_length=40, blank=True)
     fandom = models.CharField(max_length=120, blank=True)
+    # Other names the muse goes by in prose (nicknames, surname), comma-separated; the
+    # importer uses them to recognise whose post a pasted paragraph is.
+    nicknames = models.CharField("also called", max_length=200, blank=True)
     bio = models.TextField("short bio", max_length=2000, blank=True)
     accent_colour = models.CharField(max_length=7, default="#7a3e9d", validators=[hex_colour])
     avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # What an imported character card carried that Tandem has no field for (personality,
+    # scenario, extensions…), kept untouched so exporting the card gives it back.
+    card_data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["name", "pk"]
@@ -34,6 +40,10 @@ class Muse(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def nickname_list(self) -> list[str]:
+        return [name.strip() for name in self.nicknames.split(",") if name.strip()]
 
     @property
     def initial(self) -> str:

@@ -10,7 +10,7 @@ from tandem.muses.avatars import normalise_avatar
 from tandem.muses.models import Muse, MuseIcon
 from tandem.muses.selectors import muse_has_posts
 
-EDITABLE_FIELDS = ("name", "pronouns", "fandom", "bio", "accent_colour")
+EDITABLE_FIELDS = ("name", "pronouns", "fandom", "nicknames", "bio", "accent_colour")
 
 
 def _check_owner(muse: Muse, writer: User) -> None:

@@ -9,6 +9,7 @@ from tandem.muses.forms import IconForm, MuseForm
 from tandem.muses.models import Muse, MuseIcon
 from tandem.muses.selectors import muses_of_writer
 from tandem.muses.services import (
+    EDITABLE_FIELDS,
     icon_add,
     icon_delete,
     muse_archive,
@@ -51,7 +52,7 @@ def muse_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def muse_edit(request: HttpRequest, pk: int) -> HttpResponse:
     muse = get_object_or_404(Muse, pk=pk, owner=request.user)
-    initial = {f: getattr(muse, f) for f in ("name", "pronouns", "fandom", "bio", "accent_colour")}
+    initial = {f: getattr(muse, f) for f in EDITABLE_FIELDS}
     form = MuseForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "avatar"}
