@@ -1,4 +1,4 @@
-"""The ``tandem`` command: serve, demo, manage."""
+"""The ``tandem`` command: serve, demo, worker, manage, import, export, backup, restore."""
 
 from __future__ import annotations
 
@@ -67,17 +67,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _migrate()
     import uvicorn
 
+    worker = _start_worker() if args.worker else None
     print(f"Tandem is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)")
-    uvicorn.run(
-        "tandem.asgi:application",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        proxy_headers=True,
-        lifespan="off",
-    )
+    try:
+        uvicorn.run(
+            "tandem.asgi:application",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            proxy_headers=True,
+            lifespan="off",
+        )
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=10)
     return 0
+
+
+def _start_worker():
+    """`tandem worker` beside the server, for one-machine installs that want one command."""
+    import subprocess
+
+    return subprocess.Popen([sys.executable, "-m", "tandem", "worker", "--verbosity", "0"])
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -135,6 +148,216 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Progress:
+    """A rich progress bar on the terminal, fed by the services' (done, total) callbacks."""
+
+    def __init__(self, description: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self.bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=_stderr_console(),
+            transient=True,
+        )
+        self.task = self.bar.add_task(description, total=None)
+
+    def __enter__(self):
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        self.bar.update(self.task, completed=done, total=total)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _user(username: str):
+    from tandem.accounts.models import User
+
+    user = User.objects.filter(username__iexact=username).first()
+    if user is None:
+        raise CommandError(f"there is no writer called {username!r}")
+    return user
+
+
+class CommandError(Exception):
+    pass
+
+
+def _messages(error) -> str:
+    return " ".join(getattr(error, "messages", None) or [str(error)])
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Split a pasted thread into posts and muses; create it, or only show the proposal."""
+    import json
+    from pathlib import Path
+
+    _setup_django()
+    _check_database()
+    from django.core.exceptions import ValidationError
+
+    from tandem.exports.selectors import absolute_url
+    from tandem.imports import services
+
+    _migrate()
+    path = Path(args.path)
+    if not path.is_file():
+        raise CommandError(f"no such file: {path}")
+    data = path.read_bytes()
+    title = args.title or path.stem.replace("_", " ").replace("-", " ").strip() or "Imported thread"
+    try:
+        specs = [services.MuseSpec.parse(text) for text in args.muse]
+        owner = _user(args.owner) if args.owner else None
+        if args.dry_run:
+            names = services.known_muse_names(specs, owner)
+            proposal, warnings = services.proposal_for(
+                data, names, filename=path.name, fmt=args.format
+            )
+            report = services.proposal_report(proposal, names, warnings)
+            if args.json:
+                print(json.dumps(report, ensure_ascii=False, indent=2))
+            else:
+                _print_proposal(report)
+            return 0
+        if owner is None:
+            raise CommandError("say who owns the new thread with --owner USERNAME")
+        if not specs:
+            raise CommandError("name the thread's muses with --muse NAME[=OWNER]")
+        muses = services.resolve_muses(owner, specs, may_create_for_others=True)
+        proposal, warnings = services.proposal_for(
+            data, services.muse_names(muses), filename=path.name, fmt=args.format
+        )
+        posts = services.posts_of_proposal(proposal, muses)
+        with _Progress("Importing posts") as progress:
+            thread = services.thread_import(
+                owner=owner, title=title, posts=posts, muses=muses, progress=progress
+            )
+    except ValidationError as error:
+        raise CommandError(_messages(error)) from error
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"url": absolute_url(thread.get_absolute_url()), "posts": len(posts)}))
+    else:
+        print(f"Imported {len(posts)} posts: {absolute_url(thread.get_absolute_url())}")
+    return 0
+
+
+def _print_proposal(report: dict) -> None:
+    from rich.table import Table
+
+    table = Table(title="Proposed posts")
+    for column in ("#", "muse", "confidence", "words", "starts"):
+        table.add_column(column)
+    for number, post in enumerate(report["posts"], start=1):
+        table.add_row(
+            str(number),
+            post["muse"] or "[bold red]unknown[/]",
+            f"{post['confidence']:.2f}",
+            str(post["words"]),
+            post["start"],
+        )
+    from rich.console import Console
+
+    console = Console()
+    console.print(table)
+    for warning in report["warnings"]:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+def _thread_from(reference: str):
+    """A thread from its id or any URL of it (…/t/<id>/…)."""
+    from urllib.parse import urlparse
+
+    from tandem.threads.models import Thread
+
+    path = urlparse(reference).path if "/" in reference else reference
+    parts = [p for p in path.split("/") if p]
+    public_id = parts[parts.index("t") + 1] if "t" in parts[:-1] else (parts[-1] if parts else "")
+    thread = Thread.objects.filter(public_id=public_id).first()
+    if thread is None:
+        raise CommandError(f"no thread with the id {public_id!r}")
+    return thread
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    _setup_django()
+    _check_database()
+    from django.core.exceptions import ValidationError
+
+    from tandem.exports import services
+
+    thread = _thread_from(args.thread)
+    try:
+        with _Progress(f"Exporting {thread.title}") as progress:
+            result = services.thread_export(
+                thread, args.format, include_ooc=args.include_ooc, progress=progress
+            )
+    except ValidationError as error:
+        raise CommandError(_messages(error)) from error
+    target = Path(args.output or result.filename)
+    target.write_bytes(result.content)
+    print(f"Wrote {target} ({len(result.content):,} bytes)")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    _setup_django()
+    _check_database()
+    from tandem.exports import services
+
+    writer = _user(args.username)
+    with _Progress(f"Backing up {writer.username}") as progress:
+        result = services.account_backup(writer, progress=progress)
+    target = Path(args.output or result.filename)
+    target.write_bytes(result.content)
+    print(f"Wrote {target} ({len(result.content):,} bytes)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    _setup_django()
+    _check_database()
+    _migrate()
+    from django.core.exceptions import ValidationError
+
+    from tandem.exports.restore import RestoreError, restore
+
+    path = Path(args.path)
+    if not path.is_file():
+        raise CommandError(f"no such file: {path}")
+    mapping = {}
+    for pair in args.map:
+        old, sep, new = pair.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise CommandError(f"--map takes OLD=NEW, not {pair!r}")
+        mapping[old.strip()] = new.strip()
+    try:
+        with _Progress("Restoring") as progress:
+            report = restore(path, actor=None, username_map=mapping, progress=progress)
+    except (RestoreError, ValidationError) as error:
+        raise CommandError(_messages(error)) from error
+    print(f"Restored: {report}")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import execute_from_command_line
@@ -156,6 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
+    serve.add_argument(
+        "--worker",
+        action="store_true",
+        help="also run the background worker (emails, big imports and exports)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     demo = commands.add_parser("demo", help="load a demo world (writers demo1 and demo2)")
@@ -169,6 +397,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--verbosity", type=int, default=1)
     worker.set_defaults(handler=cmd_worker)
+
+    imports = commands.add_parser(
+        "import", help="import a pasted thread (.txt, .md, .html), split into posts and muses"
+    )
+    imports.add_argument("path")
+    imports.add_argument("--title", help="the thread's title (default: the file's name)")
+    imports.add_argument(
+        "--muse",
+        action="append",
+        default=[],
+        metavar="NAME[=OWNER]",
+        help="a muse of the thread, owned by OWNER (default --owner); repeat for each",
+    )
+    imports.add_argument("--owner", metavar="USERNAME", help="who owns the new, private thread")
+    imports.add_argument("--format", default="auto", choices=["auto", "text", "md", "html"])
+    imports.add_argument("--dry-run", action="store_true", help="show the proposal only")
+    imports.add_argument("--json", action="store_true", help="print JSON")
+    imports.set_defaults(handler=cmd_import)
+
+    export = commands.add_parser("export", help="export a thread to a file")
+    export.add_argument("thread", metavar="THREAD_ID_OR_URL")
+    export.add_argument("--format", required=True, choices=["md", "txt", "html", "epub", "json"])
+    export.add_argument("-o", "--output", metavar="FILE")
+    export.add_argument("--include-ooc", action="store_true", help="JSON: add the OOC talk")
+    export.set_defaults(handler=cmd_export)
+
+    backup = commands.add_parser("backup", help="write one writer's whole account to a zip")
+    backup.add_argument("username")
+    backup.add_argument("-o", "--output", metavar="FILE.zip")
+    backup.set_defaults(handler=cmd_backup)
+
+    restore = commands.add_parser(
+        "restore", help="restore an account backup (.zip) or a thread (.json)"
+    )
+    restore.add_argument("path", metavar="FILE")
+    restore.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="restore OLD's things under the username NEW (an existing account: attach to it)",
+    )
+    restore.set_defaults(handler=cmd_restore)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
@@ -184,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except ConfigError as error:
         return _fail(str(error))
-    except DatabaseUnreachable as error:
+    except (DatabaseUnreachable, CommandError) as error:
         return _fail(str(error))
     except KeyboardInterrupt:
         return 130

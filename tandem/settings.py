@@ -165,10 +165,17 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("TANDEM_FROM_EMAIL", "Tandem <tandem@localhost>")
 
 # Avatars: largest upload accepted, and the square size they are stored at.
+# A pasted thread arrives as a form field: allow a long one (imports stop at 10 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 TANDEM_AVATAR_MAX_BYTES = 5 * 1024 * 1024
 TANDEM_AVATAR_SIZE = 256
 TANDEM_POST_MAX_CHARS = 100_000
 TANDEM_POSTS_PER_PAGE = 20
+# Imports and exports bigger than this many posts run on the worker with a progress bar.
+TANDEM_IMPORT_BACKGROUND_POSTS = int(os.environ.get("TANDEM_IMPORT_BACKGROUND_POSTS", "300"))
+TANDEM_EXPORT_BACKGROUND_POSTS = int(os.environ.get("TANDEM_EXPORT_BACKGROUND_POSTS", "1000"))
+# Finished background exports are kept this long for download.
+TANDEM_EXPORT_KEEP_DAYS = 7
 TANDEM_DORMANT_DAYS = int(os.environ.get("TANDEM_DORMANT_DAYS", "30"))
 TANDEM_RESTORE_DAYS = 30
 # Absolute links in emails and webhooks point here.

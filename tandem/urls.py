@@ -15,6 +15,8 @@ urlpatterns = [
     path("muses/", include("tandem.muses.urls")),
     path("t/", include("tandem.threads.urls")),
     path("notifications/", include("tandem.notifications.urls")),
+    path("import/", include("tandem.imports.urls")),
+    path("export/", include("tandem.exports.urls")),
     path("admin/", admin.site.urls),
     # Uploaded avatars. Small installs serve them from here; large ones put a proxy or
     # object storage in front (docs/deployment.md).

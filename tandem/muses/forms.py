@@ -43,3 +43,12 @@ class IconForm(forms.Form):
         help_text="PNG, JPEG, GIF or WebP, at most 5 MB.",
     )
     keywords = forms.CharField(max_length=200, help_text="e.g. smiling, winter coat")
+
+
+class MuseImportForm(forms.Form):
+    file = forms.FileField(
+        label="Character file",
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,.png"}),
+        help_text="A Tupperbox export (tuppers.json), a PluralKit export, or a character "
+        "card (JSON, or a PNG carrying one).",
+    )

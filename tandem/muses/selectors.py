@@ -1,4 +1,7 @@
+import io
+
 from django.db.models import QuerySet
+from PIL import Image
 
 from tandem.accounts.models import User
 from tandem.muses.models import Muse
@@ -13,3 +16,32 @@ def muses_of_writer(writer: User, *, include_archived: bool = True) -> QuerySet[
 
 def muse_has_posts(muse: Muse) -> bool:
     return muse.posts.exists()
+
+
+def character_record(muse: Muse) -> "CharacterRecord":
+    """A muse as a character card sees it, with what an imported card carried kept as is."""
+    from tandem.muses.character_files import CharacterRecord  # TEMP
+
+    card_data = dict(muse.card_data)
+    avatar_url = card_data.pop("avatar_url", "")
+    return CharacterRecord(
+        name=muse.name,
+        nicknames=muse.nickname_list,
+        pronouns=muse.pronouns,
+        fandom=muse.fandom,
+        bio=muse.bio,
+        accent_colour=muse.accent_colour,
+        avatar_url=avatar_url,
+        card_data=card_data,
+        source="tandem",
+    )
+
+
+def muse_picture_png(muse: Muse) -> bytes | None:
+    """The muse's avatar as PNG bytes (avatars are stored as WebP), or None."""
+    if not muse.avatar:
+        return None
+    with muse.avatar.open("rb") as stored, Image.open(stored) as image:
+        out = io.BytesIO()
+        image.convert("RGBA").save(out, format="PNG")
+        return out.getvalue()

@@ -1,7 +1,7 @@
 """Writes on muses."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -118,3 +118,54 @@ def icon_delete(*, icon: MuseIcon, writer: User) -> None:
     _check_owner(icon.muse, writer)
     icon.image.delete(save=False)
     icon.delete()
+
+
+@transaction.atomic
+def muses_import(*, owner: User, data: bytes, filename: str = "") -> list[Muse]:
+    """Create muses from a Tupperbox or PluralKit export or a character card.
+
+    A PNG card's picture becomes the avatar; avatar URLs are kept in the card data but never
+    fetched. A name the writer already uses gets a number (“ivy (2)”) rather than replacing
+    anything.
+    """
+    from tandem.muses.character_files import CharacterFileError, read_character_file  # TEMP
+
+    try:
+        records = read_character_file(data, filename)
+    except CharacterFileError as error:
+        raise ValidationError(str(error)) from error
+    taken = {
+        name.lower() for name in Muse.objects.filter(owner=owner).values_list("name", flat=True)
+    }
+    created = []
+    for record in records:
+        name, copy = record.name, 2
+        while name.lower() in taken:
+            name, copy = f"{record.name[:94]} ({copy})", copy + 1
+        taken.add(name.lower())
+        muse = Muse(
+            owner=owner,
+            name=name,
+            nicknames=", ".join(record.nicknames)[:200],
+            pronouns=record.pronouns,
+            fandom=record.fandom,
+            bio=record.bio,
+            card_data=dict(
+                record.card_data, **({"avatar_url": record.avatar_url} if record.avatar_url else {})
+            ),
+        )
+        if record.accent_colour:
+            muse.accent_colour = record.accent_colour
+        if record.avatar_bytes:
+            try:
+                processed = normalise_avatar(
+                    SimpleUploadedFile("card.png", record.avatar_bytes, "image/png")
+                )
+            except ValidationError:
+                processed = None  # a card whose picture we cannot use still brings its muse
+            if processed is not None:
+                muse.avatar.save(processed.name, processed, save=False)
+        muse.full_clean()
+        muse.save()
+        created.append(muse)
+    return created

@@ -1,13 +1,16 @@
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tandem.muses.forms import IconForm, MuseForm
+from tandem.muses.forms import IconForm, MuseForm, MuseImportForm
 from tandem.muses.models import Muse, MuseIcon
-from tandem.muses.selectors import muses_of_writer
+from tandem.muses.selectors import character_record, muse_picture_png, muses_of_writer
 from tandem.muses.services import (
     EDITABLE_FIELDS,
     icon_add,
@@ -17,6 +20,7 @@ from tandem.muses.services import (
     muse_delete,
     muse_unarchive,
     muse_update,
+    muses_import,
 )
 from tandem.threads.selectors import public_threads_of_muse
 
@@ -130,3 +134,48 @@ def muse_icon_delete(request: HttpRequest, pk: int, icon_pk: int) -> HttpRespons
     icon_delete(icon=icon, writer=request.user)
     messages.success(request, f"Icon “{icon.keywords}” removed.")
     return redirect("muse-icons", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def muse_import(request: HttpRequest) -> HttpResponse:
+    from tandem.muses.character_files import MAX_FILE_BYTES as MAX_CHARACTER_FILE_BYTES  # TEMP
+
+    form = MuseImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > MAX_CHARACTER_FILE_BYTES:
+                raise ValidationError(
+                    f"The file is {upload.size / 1_048_576:.1f} MB; character files may be at "
+                    f"most {MAX_CHARACTER_FILE_BYTES // 1_048_576} MB."
+                )
+            created = muses_import(owner=request.user, data=upload.read(), filename=upload.name)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            names = ", ".join(m.name for m in created)
+            messages.success(request, f"Imported {len(created)} muse(s): {names}.")
+            return redirect("muse-list")
+    return render(request, "muses/muse_import.html", {"form": form})
+
+
+@login_required
+def muse_card(request: HttpRequest, pk: int, version: str, extension: str) -> HttpResponse:
+    """The muse as a character card: V2 or V3, JSON or a PNG carrying both."""
+    from tandem.muses.character_files import card_png, card_v2, card_v3  # TEMP
+
+    muse = get_object_or_404(Muse, pk=pk, owner=request.user)
+    record = character_record(muse)
+    slug = slugify(muse.name) or "muse"
+    if extension == "png":
+        content = card_png(record, muse_picture_png(muse))
+        response = HttpResponse(content, content_type="image/png")
+        filename = f"{slug}.card.png"
+    else:
+        card = card_v3(record) if version == "v3" else card_v2(record)
+        content = json.dumps(card, ensure_ascii=False, indent=2).encode()
+        response = HttpResponse(content, content_type="application/json")
+        filename = f"{slug}.{version}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.accounts.models import ReadingFont, ReadingSize, Theme
+from tandem.exports.forms import ThreadExportForm
 from tandem.muses.selectors import muses_of_writer
 from tandem.threads import selectors, services
 from tandem.threads.forms import (
@@ -158,6 +159,7 @@ def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "draft": draft,
             "ooc_count": thread.ooc_messages.count() if my_muses else 0,
             "my_muses": my_muses,
+            "export_form": ThreadExportForm(auto_id="dl-%s"),
         },
     )
 

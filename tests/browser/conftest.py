@@ -133,7 +133,9 @@ def base_url(tmp_path_factory, server_database_url) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM} (apt-get install chromium; scripts/test does)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -160,7 +162,7 @@ def new_context(browser, base_url, page_problems):
     def on_console(message):
         # The anonymous 404 is expected and logged by Chromium as a failed resource load.
         if message.type == "error" and "404" not in message.text:
-            page_problems.append(f"console: {message.text}")
+            page_problems.append(f"console ({message.location.get('url')}): {message.text}")
 
     def make():
         context = browser.new_context(

@@ -1,0 +1,162 @@
+"""Exports: a thread in a reader's chosen format, a writer's whole account, and the jobs that
+build the big ones in the background. The views, the tasks and the CLI all call these."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from tandem.accounts.models import User
+from tandem.exports import archive, formats
+from tandem.exports.backup import write_account_backup
+from tandem.exports.models import ExportJob, ExportStatus
+from tandem.exports.selectors import thread_document
+from tandem.threads.models import Post, Thread
+from tandem.threads.permissions import can_read
+
+Progress = Callable[[int, int], None]
+
+THREAD_FORMATS = {
+    **{
+        fmt: (content_type, extension) for fmt, (content_type, extension) in formats.FORMATS.items()
+    },
+    "json": ("application/json", "json"),
+}
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    content: bytes
+    filename: str
+    content_type: str
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in THREAD_FORMATS:
+        known = ", ".join(sorted(THREAD_FORMATS))
+        raise ValidationError(f"Unknown export format “{fmt}”; choose one of {known}.")
+
+
+def thread_export(
+    thread: Thread, fmt: str, *, include_ooc: bool = False, progress: Progress | None = None
+) -> ExportFile:
+    """The thread as one file. JSON is the full-fidelity archive; the others are for reading."""
+    _check_format(fmt)
+    content_type = THREAD_FORMATS[fmt][0]
+    if fmt == "json":
+        data = archive.thread_to_json(thread, include_ooc=include_ooc)
+        name = (slugify(thread.title)[:80] or "thread") + ".json"
+        if progress:
+            progress(1, 1)
+        return ExportFile(archive.dump_json(data), name, content_type)
+    document = thread_document(thread, progress=progress)
+    return ExportFile(
+        formats.render_export(document, fmt), formats.export_filename(document, fmt), content_type
+    )
+
+
+def _exports_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def thread_export_request(
+    *, thread: Thread, reader: User, fmt: str, include_ooc: bool = False
+) -> ExportFile | ExportJob:
+    """A small thread's file right away; a long one's as a background job to wait for."""
+    if not can_read(thread, reader):
+        raise PermissionDenied("You cannot read this thread.")
+    _check_format(fmt)
+    include_ooc = include_ooc and thread.participants.filter(writer=reader).exists()
+    if thread.post_count <= settings.TANDEM_EXPORT_BACKGROUND_POSTS:
+        return thread_export(thread, fmt, include_ooc=include_ooc)
+    return _queue(ExportJob(owner=reader, thread=thread, format=fmt, include_ooc=include_ooc))
+
+
+def backup_request(*, writer: User) -> ExportFile | ExportJob:
+    """A writer's own account as one zip: right away when small, else in the background."""
+    posts = Post.objects.filter(thread__participants__writer=writer).distinct().count()
+    if posts <= settings.TANDEM_EXPORT_BACKGROUND_POSTS:
+        return account_backup(writer)
+    return _queue(ExportJob(owner=writer, format="backup"))
+
+
+def account_backup(writer: User, *, progress: Progress | None = None) -> ExportFile:
+    buffer = io.BytesIO()
+    write_account_backup(writer, buffer, progress=progress)
+    stamp = timezone.now().strftime("%Y-%m-%d")
+    return ExportFile(buffer.getvalue(), f"tandem-{writer.username}-{stamp}.zip", "application/zip")
+
+
+def _queue(job: ExportJob) -> ExportJob:
+    job.save()
+    from tandem.exports.tasks import run_export
+
+    transaction.on_commit(lambda: run_export.enqueue(job.pk))
+    return job
+
+
+def export_claim(job_id: int) -> ExportJob | None:
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
+        status=ExportStatus.RUNNING
+    )
+    return ExportJob.objects.select_related("thread", "owner").get(pk=job_id) if claimed else None
+
+
+def export_run(job: ExportJob) -> ExportJob:
+    """Build a queued job's file under the data directory, recording progress as it goes."""
+
+    def progress(done: int, total: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(done=done, total=total)
+
+    try:
+        if job.format == "backup":
+            result = account_backup(job.owner, progress=progress)
+        else:
+            result = thread_export(
+                job.thread, job.format, include_ooc=job.include_ooc, progress=progress
+            )
+    except ValidationError as error:
+        job.status, job.error = ExportStatus.FAILED, " ".join(error.messages)
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        return job
+    relative = f"{job.pk}-{result.filename}"
+    (_exports_dir() / relative).write_bytes(result.content)
+    job.refresh_from_db(fields=["done", "total"])
+    job.status, job.filename, job.file_path = ExportStatus.DONE, result.filename, relative
+    job.done = job.total = max(job.total, 1)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "filename", "file_path", "done", "total", "finished_at"])
+    return job
+
+
+def export_job_file(job: ExportJob, reader: User) -> Path:
+    if job.owner_id != reader.pk:
+        raise PermissionDenied("That download is not yours.")
+    if job.status != ExportStatus.DONE:
+        raise ValidationError("That download is not ready yet.")
+    path = _exports_dir() / job.file_path
+    if not path.is_file():
+        raise ValidationError("That download has expired; export again.")
+    return path
+
+
+def expired_exports_delete(*, now=None) -> int:
+    """Forget finished downloads after TANDEM_EXPORT_KEEP_DAYS; run by the worker's scheduler."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.TANDEM_EXPORT_KEEP_DAYS)
+    old = ExportJob.objects.filter(created_at__lt=cutoff)
+    for job in old:
+        if job.file_path:
+            (_exports_dir() / job.file_path).unlink(missing_ok=True)
+    return old.delete()[0]

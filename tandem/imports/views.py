@@ -1,0 +1,181 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tandem.imports import services
+from tandem.imports.forms import ImportForm
+from tandem.imports.models import ImportStatus, PendingImport
+from tandem.imports.review import paragraphs
+from tandem.imports.sources import MAX_IMPORT_BYTES
+from tandem.muses.selectors import muses_of_writer
+
+
+def _upload_bytes(form: ImportForm) -> tuple[bytes, str]:
+    upload = form.cleaned_data.get("file")
+    if upload:
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; imports are limited to "
+                f"{MAX_IMPORT_BYTES // 1024 // 1024} MB."
+            )
+        return upload.read(), upload.name
+    return form.cleaned_data["text"].encode("utf-8"), ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_new(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        muses=muses_of_writer(request.user, include_archived=False),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            data, filename = _upload_bytes(form)
+            muses = list(form.cleaned_data["muses"])
+            for muse in services.resolve_muses(request.user, form.cleaned_data["other_muses"]):
+                if muse not in muses:
+                    muses.append(muse)
+            pending = services.import_propose(
+                owner=request.user,
+                title=form.cleaned_data["title"],
+                data=data,
+                muses=muses,
+                filename=filename,
+                fmt=form.cleaned_data["format"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(pending)
+    return render(request, "imports/import_new.html", {"form": form})
+
+
+def _own_import(request: HttpRequest, pk: int) -> PendingImport:
+    return get_object_or_404(PendingImport, pk=pk, owner=request.user)
+
+
+def _edits(request: HttpRequest, pending: PendingImport) -> list[dict]:
+    edits = []
+    for index in range(len(pending.posts)):
+        edit = {}
+        if f"text-{index}" in request.POST:
+            edit["text"] = request.POST[f"text-{index}"]
+        if f"muse-{index}" in request.POST:
+            value = request.POST[f"muse-{index}"]
+            try:
+                edit["muse"] = int(value) if value else None
+            except ValueError:
+                edit["muse"] = -1  # refused by the service with a message
+        edits.append(edit)
+    return edits
+
+
+def _action(request: HttpRequest) -> str:
+    """The review change a button asked for; "import" is not a change but the next step."""
+    action = request.POST.get("action", "")
+    if action == "import":
+        return ""
+    if action.startswith("split:") and action.count(":") == 1:
+        index = action.partition(":")[2]
+        action = f"{action}:{request.POST.get(f'split-at-{index}', '')}"
+    return action
+
+
+def _review_context(pending: PendingImport, error: str = "") -> dict:
+    muse_names = {m["id"]: m["name"] for m in pending.muses}
+    rows = []
+    for index, post in enumerate(pending.posts):
+        parts = paragraphs(post["text"])
+        rows.append(
+            {
+                "index": index,
+                "number": index + 1,
+                "post": post,
+                "muse_name": muse_names.get(post["muse"]),
+                "unsure": post["muse"] is None or post["confidence"] < 0.6,
+                "split_points": [
+                    (i, " ".join(part.split()[:8])) for i, part in enumerate(parts) if i > 0
+                ],
+                "rows": min(14, max(4, post["text"].count("\n") + len(post["text"]) // 80 + 1)),
+            }
+        )
+    return {"pending": pending, "rows": rows, "error": error}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_review(request: HttpRequest, pk: int) -> HttpResponse:
+    pending = _own_import(request, pk)
+    if pending.status != ImportStatus.REVIEWING:
+        return render(request, "imports/import_progress.html", {"pending": pending})
+    error = ""
+    if request.method == "POST":
+        try:
+            services.import_revise(
+                pending=pending,
+                actor=request.user,
+                edits=_edits(request, pending),
+                action=_action(request),
+                title=request.POST.get("title"),
+            )
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            if request.POST.get("action") == "import":
+                return _start(request, pending)
+    context = _review_context(pending, error)
+    if request.htmx and request.method == "POST":
+        return render(request, "imports/import_review.html#proposal", context)
+    return render(request, "imports/import_review.html", context)
+
+
+def _start(request: HttpRequest, pending: PendingImport) -> HttpResponse:
+    try:
+        pending = services.import_start(pending=pending, actor=request.user)
+    except ValidationError as problem:
+        context = _review_context(pending, " ".join(problem.messages))
+        template = "imports/import_review.html" + ("#proposal" if request.htmx else "")
+        return render(request, template, context)
+    if pending.status == ImportStatus.DONE:
+        messages.success(request, f"Imported {pending.total} posts into “{pending.thread.title}”.")
+        target = pending.thread.get_absolute_url()
+    elif pending.status == ImportStatus.FAILED:
+        messages.error(request, pending.error)
+        pending.status = ImportStatus.REVIEWING
+        pending.save(update_fields=["status"])
+        target = pending.get_absolute_url()
+    else:
+        target = pending.get_absolute_url()
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@login_required
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    pending = _own_import(request, pk)
+    if pending.status == ImportStatus.DONE and request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = pending.thread.get_absolute_url()
+        return response
+    return render(request, "imports/import_progress.html#progress", {"pending": pending})
+
+
+@login_required
+@require_POST
+def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    pending = _own_import(request, pk)
+    try:
+        services.import_discard(pending=pending, actor=request.user)
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+        return redirect(pending)
+    messages.info(request, "The import was discarded; nothing was created.")
+    return redirect("import-new")

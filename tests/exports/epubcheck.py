@@ -1,0 +1,43 @@
+"""Running Debian's epubcheck on a file: its report, and whether it is clean."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+CLEAN = re.compile(r"^(WARNING|ERROR|FATAL)", flags=re.MULTILINE)
+
+
+def epubcheck_command() -> list[str]:
+    found = shutil.which("epubcheck")
+    assert found, "epubcheck is not installed (apt-get install epubcheck; scripts/test does)"
+    # Debian ships epubcheck as a bare jar, runnable directly only through binfmt_misc.
+    target = os.path.realpath(found)
+    if target.endswith(".jar"):
+        java = shutil.which("java")
+        assert java, "epubcheck needs Java (apt-get install default-jre-headless)"
+        return [java, "-jar", target]
+    return [found]
+
+
+def start_epubcheck(path: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*epubcheck_command(), str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def epubcheck_problems(process: subprocess.Popen) -> str | None:
+    """None when epubcheck found no fatal error, error or warning; else its report."""
+    output, _ = process.communicate(timeout=600)
+    clean = (
+        process.returncode == 0
+        and not CLEAN.search(output)
+        and "0 fatals / 0 errors / 0 warnings" in output
+    )
+    return None if clean else output

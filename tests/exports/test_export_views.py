@@ -1,0 +1,128 @@
+"""Downloading threads and backups from the web, small ones at once, big ones as jobs."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from tandem.exports.models import ExportJob, ExportStatus
+from tandem.exports.tasks import run_export
+from tandem.threads import services as thread_services
+from tandem.threads.models import Visibility
+
+
+@pytest.fixture
+def story(coffee_cart, writer_a, writer_b, ivy, hale):
+    thread_services.post_create(
+        thread=coffee_cart, writer=writer_a, muse=ivy, body="ivy ordered ❛ two, please. ❜"
+    )
+    thread_services.post_create(
+        thread=coffee_cart, writer=writer_b, muse=hale, body="hale made *three*, out of spite."
+    )
+    coffee_cart.refresh_from_db()
+    return coffee_cart
+
+
+@pytest.mark.parametrize(
+    ("fmt", "extension", "content_type"),
+    [
+        ("md", ".md", "text/markdown"),
+        ("txt", ".txt", "text/plain"),
+        ("html", ".html", "text/html"),
+        ("epub", ".epub", "application/epub+zip"),
+        ("json", ".json", "application/json"),
+    ],
+)
+def test_a_writer_downloads_each_format(as_alice, story, fmt, extension, content_type):
+    response = as_alice.post(reverse("thread-export", args=[story.public_id]), {"format": fmt})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(content_type)
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;") and disposition.endswith(f'{extension}"')
+    if fmt == "epub":
+        assert zipfile.ZipFile(io.BytesIO(response.content)).read("mimetype") == (
+            b"application/epub+zip"
+        )
+    else:
+        text = response.content.decode()
+        assert "Coffee cart" in text and "out of spite" in text
+
+
+def test_the_thread_page_offers_the_download(as_alice, story):
+    page = as_alice.get(story.get_absolute_url()).content.decode()
+    assert reverse("thread-export", args=[story.public_id]) in page
+    assert 'value="epub"' in page and "with OOC talk" in page
+
+
+def test_strangers_cannot_download_a_private_thread(client, make_writer, story):
+    client.force_login(make_writer("stranger"))
+    response = client.post(reverse("thread-export", args=[story.public_id]), {"format": "md"})
+    assert response.status_code == 404
+
+
+def test_anyone_downloads_a_public_thread(client, story):
+    story.visibility = Visibility.PUBLIC
+    story.save(update_fields=["visibility"])
+    response = client.post(reverse("thread-export", args=[story.public_id]), {"format": "txt"})
+    assert response.status_code == 200
+    assert "out of spite" in response.content.decode()
+
+
+def test_ooc_talk_goes_only_to_the_thread_writers(as_alice, story, writer_a):
+    thread_services.ooc_post(thread=story, writer=writer_a, body="sorry for the wait!")
+    response = as_alice.post(
+        reverse("thread-export", args=[story.public_id]), {"format": "json", "include_ooc": "on"}
+    )
+    assert "sorry for the wait!" in response.content.decode()
+    without = as_alice.post(reverse("thread-export", args=[story.public_id]), {"format": "json"})
+    assert "sorry for the wait!" not in without.content.decode()
+
+
+def test_an_unknown_format_is_a_message(as_alice, story):
+    response = as_alice.post(
+        reverse("thread-export", args=[story.public_id]), {"format": "pdf"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Choose one of the download formats." in response.content.decode()
+
+
+def test_a_long_thread_becomes_a_job_with_progress(as_alice, client, story, settings, writer_b):
+    settings.TANDEM_EXPORT_BACKGROUND_POSTS = 1
+    response = as_alice.post(reverse("thread-export", args=[story.public_id]), {"format": "epub"})
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    page = as_alice.get(job.get_absolute_url()).content.decode()
+    assert "<progress" in page and "Waiting for the background worker" in page
+    assert (
+        as_alice.get(reverse("export-job-download", args=[job.pk]), follow=True).status_code == 200
+    )
+
+    assert run_export.call(job.pk) == ExportStatus.DONE
+    assert run_export.call(job.pk) == "already taken"
+    job.refresh_from_db()
+    assert job.filename.endswith(".epub") and job.percent == 100
+    fragment = as_alice.get(job.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
+    assert "every 1s" not in fragment and "Download" in fragment
+    download = as_alice.get(reverse("export-job-download", args=[job.pk]))
+    content = b"".join(download.streaming_content)
+    assert content[:2] == b"PK"
+
+    client.force_login(writer_b)
+    assert client.get(reverse("export-job-download", args=[job.pk])).status_code == 404
+
+
+def test_backup_page_downloads_a_zip(as_alice, story):
+    assert as_alice.get(reverse("account-backup")).status_code == 200
+    response = as_alice.post(reverse("account-backup"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert "manifest.json" in names
+
+
+def test_restore_is_for_staff_only(as_alice):
+    response = as_alice.get(reverse("restore-upload"))
+    assert response.status_code == 302 and "/admin/login" in response["Location"]
