@@ -15,8 +15,8 @@ Steps, in order:
    UTF-16 without a mark when every other byte is NUL; UTF-8; the charset an HTML file
    declares in its first 4 KB; Windows-1252. Latin-1 is never tried: Windows-1252 already
    accepts every Latin-1 text without C1 control bytes, and Latin-1 itself accepts any bytes
-   at all, so it would hide a wrong guess. Anything but UTF-8 with or without a mark adds a
-   warning naming the encoding used.
+   at all, so it would hide a wrong guess. Anything but UTF-8 or an encoding a byte-order
+   mark named adds a warning naming the encoding used.
 4. **Format.** The file extension decides (.txt, .md, .markdown, .html, .htm…); without one,
    block-level HTML near the start (``<html``, ``<p>``, ``<br>``, ``<div>``…) means HTML.
    Inline tags alone (``<i>``, ``<b>``) do not: writers type those in plain-text posts.
@@ -27,6 +27,12 @@ Python's ``html.parser`` is quadratic on some malformed input (runs of ``<!--`` 
 unterminated tags) and can even raise on odd ``<![`` declarations, so the HTML is first
 re-tokenised by a linear pass (``_normalise_markup``) that hands the parser only well-formed
 tags, with every attribute Tandem does not read already gone.
+
+Bounded work: every stage is linear in the size of the input. Measured on this project's
+shared 2-core development machine: 10 MB of prose HTML (a tag every few hundred bytes)
+converts in about 2 s, Google Docs HTML in about 4 s, and a pathological 10 MB file with a
+tag every 17 bytes in about 8 s, over half of it inside ``html.parser``. Hostile markup
+(runs of ``<!--``, ``</``, ``<a b='``…) stays linear too; see the tests.
 """
 
 from __future__ import annotations
@@ -110,7 +116,38 @@ def read_source(data: bytes, *, filename: str = "", format: str = "auto") -> Sou
             raise SourceError("The file has no text in it once the HTML markup is set aside.")
     else:
         text = _TRAILING_SPACE.sub("", text)
+        text = from_tandem_markdown(text) or text
     return SourceText(text=text, format=format, encoding=encoding, warnings=warnings)
+
+
+# ---------------------------------------------------------------------------- our own exports
+
+_TANDEM_MD_MUSES = re.compile(r"^- \*\*Muses:\*\* ", re.MULTILINE)
+_TANDEM_MD_HEADING = re.compile(r"^## \d+\. (?P<name>.+?)[ \t]*$")
+_TANDEM_MD_POSTED = re.compile(r"^\*posted (?P<date>\d{1,2} [A-Za-z]+ \d{4})\b.*\*$")
+
+
+def from_tandem_markdown(text: str) -> str | None:
+    """A Markdown export of Tandem's own, rewritten as a paste the splitter reads exactly:
+    the title block goes, each ``## 3. Ivy`` heading becomes an ``**Ivy**`` header and its
+    "posted …" line a ``Date:`` line. None for any other text."""
+    if not text.startswith("# ") or not _TANDEM_MD_MUSES.search(text):
+        return None
+    lines = text.split("\n")
+    start = next((i for i, line in enumerate(lines) if _TANDEM_MD_HEADING.match(line)), None)
+    if start is None:
+        return None
+    out = []
+    for line in lines[start:]:
+        heading = _TANDEM_MD_HEADING.match(line)
+        posted = _TANDEM_MD_POSTED.match(line)
+        if heading:
+            out.append(f"**{heading['name']}**")
+        elif posted:
+            out.append(f"Date: {posted['date']}")
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _megabytes(size: int) -> str:

@@ -18,37 +18,53 @@ How it works, in order:
    happen).
 
 2. **Point of view.** Without explicit structure, the paste is cut into units (every
-   non-blank line; a Tumblr paragraph is one line, a Discord message is one line) and each
-   unit gets a score per muse for how strongly that muse is its *point-of-view character*.
-   RP posts are written one point of view per post, and the POV character is the one who
+   non-blank line: a Tumblr paragraph is one unit, a Discord message is one) and each unit
+   gets a score per muse for how strongly that muse is its *point-of-view character*. RP
+   posts are written one point of view per post, and the POV character is the one who
    acts: the grammatical subject. So a name at the start of a sentence or before a verb
-   ("ivy folded the report", ``*lark slides onto the stool*``) scores high, a name after a
-   preposition or a verb ("looked at bram") scores slightly negative, a name inside
-   dialogue is someone being *addressed* and counts against them, and a pronoun in subject
-   position ("she", "they'd") counts for the muse whose pronouns it matches — or, when two
-   muses share pronouns, for the centre of attention carried over from the previous
-   sentence. Backstory ("marsh had kept this light for six years") and inner life ("he
-   knew", "her heart") mark the POV character strongly; a character merely posed in the
-   scene ("teo was standing between the trellises") is usually being *seen*, and scores
-   low. The first character to act in a unit gets a bonus.
+   ("ivy folded the report", ``*lark slides onto the stool*``) scores high; a name after a
+   preposition or a verb ("looked at bram") scores slightly negative; a name inside
+   dialogue is someone being *addressed*, so counts against them; a name inside what
+   someone knows ("she knew odette could see it") is only a mention. A subject pronoun
+   counts for the muse whose pronouns it is — "they" only once that muse is on stage,
+   since it is so often plural — and when two muses share a pronoun it goes to the centre
+   of attention: the first subject of the latest sentence, carried across paragraphs
+   (more weakly until the new paragraph has named someone), except that a paragraph
+   opening with the pronoun right after speech addressed to one of them by name is that
+   one answering. Backstory ("marsh had kept this light for six years"), perception and
+   inner life ("he could hear", "her heart") mark the POV character strongly; a character
+   merely posed in the scene ("teo was standing between the trellises") is usually being
+   *seen*, and scores low. The first character to act in a unit, or that it is placed
+   around ("behind him, maren stopped"), gets a bonus.
 
 3. **Segmentation.** The best sequence of POV characters over the units is found with a
-   Viterbi search that pays a fixed penalty for each change, so one paragraph about the
-   other character does not start a post, but a run of them does. Consecutive units with
-   the same POV are one post. A unit that says nothing about either side of a change goes
-   with the post after it (posts open with a line of dialogue more often than they close
-   with an anonymous one). The confidence of a split is how much better the best
-   segmentation is with it than without it; the confidence of an attribution is how much
-   the post's evidence favours its muse over the runner-up. Both go through a logistic so
-   they stay in 0..1.
+   Viterbi search that pays a penalty for each change, so one paragraph about the other
+   character does not start a post, but a run of them does. The penalty is a share of the
+   evidence a typical unit of the paste carries (a Discord line carries less than a Tumblr
+   paragraph), a little more at a single newline where paragraphs are divided by blank
+   lines, and more again between "…finally looked over their shoulder." and a paragraph
+   that only poses someone. Consecutive units with the same POV are one post. A unit with
+   no evidence either way at a change goes with the post after it, unless the next post's
+   first words of dialogue answer it, or it is a bare line of speech in a chat log (which
+   follows its speaker's action line). The confidence of a split is how much better the
+   segmentation is with the post than with it folded into the one before; the confidence
+   of an attribution is how far the post's evidence for its muse leads the runner-up.
+   Both go through a logistic so they stay within 0..1.
 
-Capitalised words that act as subjects but are no muse ("Corwin said", twice or more, and
-capitalised mid-sentence at least once) take part in the search as unknown characters; a
-post they win is attributed to no muse, with a warning, rather than guessed. Lower-case
-prose gives no such clue, so there unknown characters go unnoticed.
+Capitalised words that act as subjects but are no muse ("Corwin read it twice", two or
+more times, and capitalised mid-sentence at least once, never after "the") take part in
+the search as unknown characters; a post they win is attributed to no muse, with a
+warning, rather than guessed.
+
+Limits: this is shallow grammar, not understanding. Two muses with the same pronouns are
+told apart by names and continuity only, so a post that opens "She crossed the room" can
+be put with the one before; a paragraph with no name or pronoun at a change of POV can
+land on the wrong side; lower-case prose gives no clue to unknown characters; names that
+are everyday words (Will, Rose, Mark) only count when capitalised; "it/its" muses get no
+pronoun evidence. With explicit separators, posts are never split further by POV.
 
 Everything is linear in the length of the paste: each unit is scanned once by one regular
-expression compiled per call, and the search is O(units × muses²).
+expression compiled per call, and the search is O(units × muses).
 """
 
 from __future__ import annotations
@@ -174,18 +190,19 @@ STATIVE_AFTER_BE = frozenset(
 BE_FORMS = frozenset({"was", "were", "is", "are"})
 PARTICLES = frozenset("up down back forward forwards bolt straight".split())
 PERFECT_AUX = frozenset({"had", "has", "hadn't", "hasn't"})
+# Perception and inner life: only the POV character's are narrated.
 COGNITION_VERBS = frozenset(
     "heard saw watched noticed sensed smelled smelt tasted pictured hear see watch notice "
-    "sense smell picture thought knew known felt wondered realised realized remembered decided wanted hoped "
-    "wished noticed supposed figured understood hated missed needed considered imagined "
-    "recognised recognized suspected doubted believed forgot regretted worried dreaded "
-    "thinks knows feels wonders realises realizes remembers decides wants hopes wishes "
-    "notices supposes figures understands hates misses needs considers imagines "
+    "sense smell picture thought knew known felt wondered realised realized remembered "
+    "decided wanted hoped wished supposed figured understood hated missed needed considered "
+    "imagined recognised recognized suspected doubted believed forgot regretted worried "
+    "dreaded thinks knows feels wonders realises realizes remembers decides wants hopes "
+    "wishes notices supposes figures understands hates misses needs considers imagines "
     "suspects doubts believes forgets regrets worries dreads".split()
 )
 INNER_NOUNS = frozenset(
     "heart chest stomach gut breath pulse throat mind thoughts lungs nerves ribs insides "
-    "blood head's".split()
+    "blood".split()
 )
 IRREGULAR_VERBS = frozenset(
     "was were is are am had has did does do could would should might must will can shall "
@@ -236,6 +253,9 @@ MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
+FULL_MONTHS = (
+    "january february march april may june july august september october november december sept"
+).split()
 
 # ---------------------------------------------------------------------------------------
 # Patterns that do not depend on the muses.
@@ -255,6 +275,8 @@ SCRIPT_HEADER_RE = re.compile(
     r"^[ \t]*(?:\*\*|__)?(?P<name>[^\s:*\[\]#>\"“❛❝'‘(][^:\n*]{0,29}?)(?:\*\*|__)?[ \t]*:"
     r"(?:\*\*|__)?[ \t]+(?P<rest>\S.*)$"
 )
+# Header forms alone on a line, and whether an unknown name in them may be lower case.
+HEADER_FORMS = ((BRACKET_HEADER_RE, True), (BOLD_HEADER_RE, False), (COLON_HEADER_RE, False))
 NAME_SHAPE_RE = re.compile(r"^[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,2}$")
 LINE_RE = re.compile(r"[^\n]*\n?")
 WORDS_RE = re.compile(r"[^\W\d_][\w'’-]*")
@@ -319,7 +341,7 @@ def parse_date(value: str) -> datetime | None:
             return None
         month_name = match["month"].lower()
         month_number = MONTHS.get(month_name[:4]) or MONTHS.get(month_name[:3])
-        if month_number is None or not any(full.startswith(month_name) for full in _FULL_MONTHS):
+        if month_number is None or not any(full.startswith(month_name) for full in FULL_MONTHS):
             return None
     hour = int(match["hour"]) if match["hour"] else 0
     ampm = (match.groupdict().get("ampm") or "").replace(".", "").lower()
@@ -345,11 +367,6 @@ def parse_date(value: str) -> datetime | None:
     digits = zone[1:].replace(":", "")
     offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
     return moment.replace(tzinfo=timezone(sign * offset)).astimezone(UTC)
-
-
-_FULL_MONTHS = (
-    "january february march april may june july august september october november december sept"
-).split()
 
 
 # ---------------------------------------------------------------------------------------
@@ -513,9 +530,6 @@ def _is_name_like(label: str, *, allow_lowercase: bool) -> bool:
     return allow_lowercase or all(word[0].isupper() for word in words)
 
 
-HEADER_FORMS = ((BRACKET_HEADER_RE, True), (BOLD_HEADER_RE, False), (COLON_HEADER_RE, False))
-
-
 @dataclass
 class _HeaderContext:
     """What the whole paste says about which header-like lines are headers.
@@ -567,8 +581,11 @@ def _classify_line(line: str, cast: _Cast, context: _HeaderContext) -> tuple[str
         if match:
             label = match["name"].strip()
             muse_index = cast.resolve_label(label)
+            # In a paste built from headers, a lower-case **name** is a header too: RP
+            # writers write names in lower case.
+            lowercase_ok = allow_lowercase or pattern is BOLD_HEADER_RE
             if muse_index is not None or (
-                context.structured and _is_name_like(label, allow_lowercase=allow_lowercase)
+                context.structured and _is_name_like(label, allow_lowercase=lowercase_ok)
             ):
                 return "header", {"name": label, "muse": muse_index}
     match = SCRIPT_HEADER_RE.match(line)
@@ -700,6 +717,7 @@ class _Scan:
 
     centre: int | None = None  # the muse at the centre of attention
     named_before: frozenset[int] = frozenset()  # muses named in the previous unit's narration
+    addressed: frozenset[int] = frozenset()  # muses spoken to at the very end of the last unit
     capitalised_mid_sentence: Counter[str] = field(default_factory=Counter)
     subject_uses: Counter[str] = field(default_factory=Counter)
     spelling: dict[str, str] = field(default_factory=dict)  # first spelling of each
@@ -753,6 +771,9 @@ def _scan_unit(text: str, cast: _Cast, state: _Scan) -> _Unit:
     named_here: set[int] = set()
     narration_words = 0
     thought_of = False  # inside what someone knows or thinks: "she knew [odette could see]"
+    first_word = next((token.group() for token in tokens if token.lastgroup == "word"), "")
+    opens_with_connective = first_word.casefold() in LEAD_WORDS  # "but she was smiling"
+    addressed_last: frozenset[int] = frozenset()  # spoken to in a closing line of dialogue
     centre_set_here = False
 
     def next_words(index: int, count: int = 2) -> list[str | None]:
@@ -818,6 +839,11 @@ def _scan_unit(text: str, cast: _Cast, state: _Scan) -> _Unit:
             if pronoun != "they" or on_stage:
                 return muse, W_PRONOUN_UNIQUE
             return None, 0.0
+        answering = [muse for muse in candidates if muse in state.addressed]
+        if not any_subject_given and not opens_with_connective and len(answering) == 1:
+            # Turn-taking: after "…come and look at this, Miss Achebe." a new paragraph
+            # opening "She crossed to the eyepiece" is Miss Achebe answering.
+            return answering[0], W_PRONOUN_SHARED
         if state.centre in candidates:
             # A pronoun two muses share means whoever this paragraph is about; until the
             # paragraph has said who that is, the last one's centre is only a weak guess.
@@ -839,10 +865,14 @@ def _scan_unit(text: str, cast: _Cast, state: _Scan) -> _Unit:
         kind = token.lastgroup
         if token.group("quote") is not None:
             quotes.append(token.group())
+            spoken_to = set()
             for named in cast.name_only.finditer(token.group()):
                 muse = cast.form_to_muse.get(_fold(named["name"]))
                 if muse is not None:
                     scores[muse] += W_ADDRESSED
+                    spoken_to.add(muse)
+            closing = all(later.lastgroup in ("stop", "comma") for later in tokens[index + 1 :])
+            addressed_last = frozenset(spoken_to) if closing else frozenset()
             end_sentence()
             continue
         if kind == "stop" or (kind == "brk" and token.group() in "*|"):
@@ -967,6 +997,7 @@ def _scan_unit(text: str, cast: _Cast, state: _Scan) -> _Unit:
     if not sentence_start:
         unit.gaze_end = sentence_has_gaze
     state.named_before = frozenset(named_here)
+    state.addressed = addressed_last
     unit.speech_only = bool(quotes) and not narration_words and not named_here
     if quotes:
         unit.first_quote = _content_words(quotes[0])

@@ -250,7 +250,7 @@ def _line(value: Any, limit: int) -> str:
 def _bio(description: Any, name: str) -> str:
     if not isinstance(description, str):
         return ""
-    bio = _CHAR_PLACEHOLDER.sub(name, description).strip()
+    bio = _CHAR_PLACEHOLDER.sub(lambda _: name, description).strip()
     if len(bio) > BIO_MAX:
         bio = bio[: BIO_MAX - 1].rstrip() + "…"
     return bio
@@ -494,7 +494,7 @@ def _record_from_card(card: Any) -> CharacterRecord:
     )
     assert record is not None  # the name was checked above
     record.notices[:0] = notices
-    if "nickname" in data and _nicknames([nickname], record.name)[0] != [nickname]:
+    if nickname is not None and _nicknames([nickname], record.name)[0] != [nickname]:
         card_data["nickname"] = nickname
     record.pronouns = _line(tandem.get("pronouns"), PRONOUNS_MAX)
     record.fandom = _line(tandem.get("fandom"), FANDOM_MAX)

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from PIL import Image
 
 from tandem.accounts.models import User
+from tandem.muses.character_files import CharacterRecord
 from tandem.muses.models import Muse
 
 
@@ -18,10 +19,8 @@ def muse_has_posts(muse: Muse) -> bool:
     return muse.posts.exists()
 
 
-def character_record(muse: Muse) -> "CharacterRecord":
+def character_record(muse: Muse) -> CharacterRecord:
     """A muse as a character card sees it, with what an imported card carried kept as is."""
-    from tandem.muses.character_files import CharacterRecord  # TEMP
-
     card_data = dict(muse.card_data)
     avatar_url = card_data.pop("avatar_url", "")
     return CharacterRecord(

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from tandem.accounts.models import User
 from tandem.muses.avatars import normalise_avatar
+from tandem.muses.character_files import CharacterFileError, read_character_file
 from tandem.muses.models import Muse, MuseIcon
 from tandem.muses.selectors import muse_has_posts
 
@@ -128,8 +129,6 @@ def muses_import(*, owner: User, data: bytes, filename: str = "") -> list[Muse]:
     fetched. A name the writer already uses gets a number (“ivy (2)”) rather than replacing
     anything.
     """
-    from tandem.muses.character_files import CharacterFileError, read_character_file  # TEMP
-
     try:
         records = read_character_file(data, filename)
     except CharacterFileError as error:

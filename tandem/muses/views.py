@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tandem.muses.character_files import MAX_FILE_BYTES as MAX_CHARACTER_FILE_BYTES
+from tandem.muses.character_files import card_png, card_v2, card_v3
 from tandem.muses.forms import IconForm, MuseForm, MuseImportForm
 from tandem.muses.models import Muse, MuseIcon
 from tandem.muses.selectors import character_record, muse_picture_png, muses_of_writer
@@ -139,8 +141,6 @@ def muse_icon_delete(request: HttpRequest, pk: int, icon_pk: int) -> HttpRespons
 @login_required
 @require_http_methods(["GET", "POST"])
 def muse_import(request: HttpRequest) -> HttpResponse:
-    from tandem.muses.character_files import MAX_FILE_BYTES as MAX_CHARACTER_FILE_BYTES  # TEMP
-
     form = MuseImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -163,8 +163,6 @@ def muse_import(request: HttpRequest) -> HttpResponse:
 @login_required
 def muse_card(request: HttpRequest, pk: int, version: str, extension: str) -> HttpResponse:
     """The muse as a character card: V2 or V3, JSON or a PNG carrying both."""
-    from tandem.muses.character_files import card_png, card_v2, card_v3  # TEMP
-
     muse = get_object_or_404(Muse, pk=pk, owner=request.user)
     record = character_record(muse)
     slug = slugify(muse.name) or "muse"

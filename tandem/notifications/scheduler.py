@@ -36,6 +36,7 @@ def requeue_stale_tasks(*, now=None) -> int:
 def enqueue_due_work() -> int:
     from django.db.models import Q
 
+    from tandem.exports.services import expired_exports_delete
     from tandem.notifications.models import NotificationSettings
     from tandem.notifications.tasks import send_digest
 
@@ -48,6 +49,7 @@ def enqueue_due_work() -> int:
         count += 1
     extra = _reminders()
     requeue_stale_tasks()
+    expired_exports_delete()
     return count + extra
 
 

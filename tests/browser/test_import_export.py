@@ -67,9 +67,7 @@ def test_paste_correct_import_and_download_every_format(
     expect(posts).to_have_count(4)
     expected = ["Wren", "Cass", "Wren", "Cass"]
     for index, name in enumerate(expected):
-        expect(page.get_by_label(f"Whose is post {index + 1}?")).to_have_value(
-            re.compile(r"\d+")
-        )
+        expect(page.get_by_label(f"Whose is post {index + 1}?")).to_have_value(re.compile(r"\d+"))
         selected = page.get_by_label(f"Whose is post {index + 1}?").evaluate(
             "s => s.options[s.selectedIndex].text"
         )

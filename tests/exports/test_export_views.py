@@ -126,3 +126,57 @@ def test_backup_page_downloads_a_zip(as_alice, story):
 def test_restore_is_for_staff_only(as_alice):
     response = as_alice.get(reverse("restore-upload"))
     assert response.status_code == 302 and "/admin/login" in response["Location"]
+
+
+def test_staff_restore_a_thread_file_with_mapped_names(client, make_writer, story):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tandem.exports.archive import dump_json, thread_to_json
+
+    admin = make_writer("keeper")
+    admin.is_staff = True
+    admin.save()
+    client.force_login(admin)
+    data = dump_json(thread_to_json(story))
+    page = client.get(reverse("restore-upload"))
+    assert page.status_code == 200
+
+    refused = client.post(
+        reverse("restore-upload"), {"file": SimpleUploadedFile("t.json", data)}
+    ).content.decode()
+    assert "already exist here" in refused and "alice" in refused
+
+    restored = client.post(
+        reverse("restore-upload"),
+        {"file": SimpleUploadedFile("t.json", data), "username_map": "alice=alice2\nbram=bram2"},
+    ).content.decode()
+    assert "Restored" in restored
+    assert story.__class__.objects.filter(owner__username="alice2").count() == 1
+
+    bad = client.post(
+        reverse("restore-upload"), {"file": SimpleUploadedFile("t.json", b"{not json")}
+    ).content.decode()
+    assert "line 1" in bad
+    odd = client.post(
+        reverse("restore-upload"), {"file": SimpleUploadedFile("t.json", data), "username_map": "x"}
+    ).content.decode()
+    assert "is not old=new" in odd
+
+
+def test_finished_exports_are_forgotten_after_a_week(as_alice, story, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tandem.exports.services import expired_exports_delete, export_job_file
+
+    settings.TANDEM_EXPORT_BACKGROUND_POSTS = 1
+    as_alice.post(reverse("thread-export", args=[story.public_id]), {"format": "md"})
+    job = ExportJob.objects.get()
+    run_export.call(job.pk)
+    job.refresh_from_db()
+    path = export_job_file(job, story.owner)
+    assert path.is_file()
+    assert expired_exports_delete() == 0
+    assert expired_exports_delete(now=timezone.now() + timedelta(days=8)) == 1
+    assert not path.exists() and not ExportJob.objects.exists()

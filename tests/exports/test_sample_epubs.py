@@ -59,7 +59,7 @@ def test_every_sample_epub_passes_epubcheck(db, make_writer, tmp_path):
     assert not failures, "\n\n".join(failures)
 
 
-@pytest.mark.parametrize("sample", SAMPLES[:1], ids=lambda s: s.name)
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.name)
 def test_sample_markdown_export_re_imports_to_the_same_posts(db, make_writer, sample):
     thread = _import_sample(sample, make_writer)
     markdown = thread_export(thread, "md").content

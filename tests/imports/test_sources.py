@@ -83,6 +83,13 @@ def test_declared_html_charset_is_honoured_when_utf8_fails():
     assert "declares" in source.warnings[0]
 
 
+def test_an_odd_declared_codec_is_not_used():
+    data = '<meta charset="raw_unicode_escape"><p>caf\\xe9 — é</p>'.encode("cp1252")
+    source = read_source(data)
+    assert source.encoding == "cp1252"
+    assert source.text == "caf\\xe9 — é"
+
+
 def test_decode_text_returns_text_and_encoding():
     assert decode_text(b"ok") == ("ok", "utf-8")
     assert decode_text("é".encode("cp1252")) == ("é", "cp1252")
@@ -305,6 +312,11 @@ def test_entities_decoded_and_angle_brackets_escaped():
     assert text_of("<p>a &lt; b and &lt;script&gt;</p>") == "a &lt; b and &lt;script>"
     # A literal entity name in the text stays literal after rendering.
     assert text_of("<p>write &amp;amp; for &amp;</p>") == "write &amp;amp; for &"
+
+
+def test_text_after_a_tag_cut_off_by_the_end_is_kept():
+    assert text_of("<p>Tom &amp; Jerry <a title='x") == "Tom & Jerry &lt;a title='x"
+    assert text_of("<p>fine</p><xmp><b>as written</b></xmp>") == "fine\n\n&lt;b>as written&lt;/b>"
 
 
 def test_line_starting_with_greater_than_is_not_a_quote():

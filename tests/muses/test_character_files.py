@@ -309,6 +309,12 @@ def test_v3_card_is_read_with_nickname_and_v3_fields():
     assert record.card_data["extensions"] == EXTENSIONS
 
 
+def test_placeholder_replacement_takes_the_name_literally():
+    card = {"name": r"Ivy \1 \g<0>", "description": "{{char}} waves. {{CHAR}} smiles."}
+    (record,) = read_character_file(as_bytes(card))
+    assert record.bio == r"Ivy \1 \g<0> waves. Ivy \1 \g<0> smiles."
+
+
 def test_long_description_is_cut_for_the_bio_but_kept_whole():
     card = copy.deepcopy(V2_CARD)
     card["data"]["description"] = "word " * 1000
@@ -585,6 +591,20 @@ def test_files_over_20_mb_are_refused():
     with pytest.raises(CharacterFileError) as error:
         read_character_file(b"{" + b" " * MAX_FILE_BYTES + b"}")
     assert "20 MB" in str(error.value)
+
+
+def test_json_that_is_not_utf8_is_named():
+    with pytest.raises(CharacterFileError, match="not UTF-8"):
+        read_character_file('{"name": "Zoë", "description": ""}'.encode("cp1252"))
+
+
+def test_null_spec_fields_are_dropped_but_unknown_nulls_kept():
+    card = copy.deepcopy(V2_CARD)
+    card["data"]["character_book"] = None
+    card["data"]["x_other_tool"] = None
+    (record,) = read_character_file(as_bytes(card))
+    assert "character_book" not in card_v2(record)["data"]
+    assert card_v2(record)["data"]["x_other_tool"] is None
 
 
 def test_nul_characters_and_lone_surrogates_are_cleaned():
