@@ -194,6 +194,22 @@ class CommandError(Exception):
     pass
 
 
+def _ready(*, migrate: bool = False) -> None:
+    _setup_django()
+    _check_database()
+    if migrate:
+        _migrate()
+
+
+def _existing_file(name: str):
+    from pathlib import Path
+
+    path = Path(name)
+    if not path.is_file():
+        raise CommandError(f"no such file: {path}")
+    return path
+
+
 def _messages(error) -> str:
     return " ".join(getattr(error, "messages", None) or [str(error)])
 
@@ -201,19 +217,14 @@ def _messages(error) -> str:
 def cmd_import(args: argparse.Namespace) -> int:
     """Split a pasted thread into posts and muses; create it, or only show the proposal."""
     import json
-    from pathlib import Path
 
-    _setup_django()
-    _check_database()
+    _ready(migrate=True)
     from django.core.exceptions import ValidationError
 
     from tandem.exports.selectors import absolute_url
     from tandem.imports import services
 
-    _migrate()
-    path = Path(args.path)
-    if not path.is_file():
-        raise CommandError(f"no such file: {path}")
+    path = _existing_file(args.path)
     data = path.read_bytes()
     title = args.title or path.stem.replace("_", " ").replace("-", " ").strip() or "Imported thread"
     try:
@@ -294,8 +305,7 @@ def _thread_from(reference: str):
 def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    _setup_django()
-    _check_database()
+    _ready()
     from django.core.exceptions import ValidationError
 
     from tandem.exports import services
@@ -317,8 +327,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    _setup_django()
-    _check_database()
+    _ready()
     from tandem.exports import services
 
     writer = _user(args.username)
@@ -331,18 +340,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    _setup_django()
-    _check_database()
-    _migrate()
+    _ready(migrate=True)
     from django.core.exceptions import ValidationError
 
     from tandem.exports.restore import RestoreError, restore
 
-    path = Path(args.path)
-    if not path.is_file():
-        raise CommandError(f"no such file: {path}")
+    path = _existing_file(args.path)
     mapping = {}
     for pair in args.map:
         old, sep, new = pair.partition("=")

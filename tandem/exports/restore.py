@@ -541,6 +541,24 @@ def _unique(ref: str, seen: set, what: str, where: str) -> None:
     seen.add(ref)
 
 
+def _muse_fields(item) -> dict:
+    """The fields every muse record carries, checked against the model's limits."""
+    colour = item.text("accent_colour")
+    try:
+        hex_colour(colour)
+    except ValidationError:
+        raise RestoreError(f"{item.where}: “{colour}” is not a colour like #7a3e9d.") from None
+    return {
+        "name": item.text("name", required=True, max_length=_max_length(Muse, "name")),
+        **{
+            field: item.text(field, max_length=_max_length(Muse, field))
+            for field in ("pronouns", "fandom", "nicknames", "bio")
+        },
+        "accent_colour": colour,
+        "card_data": item.mapping("card_data"),
+    }
+
+
 def parse_thread(document: Any, label: str) -> ThreadData:
     """Check a ``tandem-thread`` document and turn it into ``ThreadData``."""
     _check_header(document, THREAD_FORMAT, label)
@@ -562,21 +580,8 @@ def parse_thread(document: Any, label: str) -> ThreadData:
     for item in root.items("muses", "muse"):
         ref = item.text("ref", required=True)
         _unique(ref, set(muses), "muse", label)
-        colour = item.text("accent_colour")
-        try:
-            hex_colour(colour)
-        except ValidationError:
-            raise RestoreError(f"{item.where}: “{colour}” is not a colour like #7a3e9d.") from None
         muses[ref] = MuseData(
-            ref=ref,
-            name=item.text("name", required=True, max_length=_max_length(Muse, "name")),
-            pronouns=item.text("pronouns", max_length=_max_length(Muse, "pronouns")),
-            fandom=item.text("fandom", max_length=_max_length(Muse, "fandom")),
-            nicknames=item.text("nicknames", max_length=_max_length(Muse, "nicknames")),
-            bio=item.text("bio", max_length=_max_length(Muse, "bio")),
-            accent_colour=colour,
-            writer=_username(item, "writer", writers),
-            card_data=item.mapping("card_data"),
+            ref=ref, writer=_username(item, "writer", writers), **_muse_fields(item)
         )
 
     participants: dict[str, ParticipantData] = {}
@@ -868,20 +873,9 @@ def _parse_backup(manifest: dict, files: dict[str, bytes]) -> BackupFile:
     for item in account.items("muses", "muse"):
         key = item.text("key", required=True)
         _unique(key, set(own), "muse key", "account.json")
-        colour = item.text("accent_colour")
-        try:
-            hex_colour(colour)
-        except ValidationError:
-            raise RestoreError(f"{item.where}: “{colour}” is not a colour like #7a3e9d.") from None
         own[key] = OwnMuseData(
             key=key,
-            name=item.text("name", required=True, max_length=_max_length(Muse, "name")),
-            pronouns=item.text("pronouns", max_length=_max_length(Muse, "pronouns")),
-            fandom=item.text("fandom", max_length=_max_length(Muse, "fandom")),
-            nicknames=item.text("nicknames", max_length=_max_length(Muse, "nicknames")),
-            bio=item.text("bio", max_length=_max_length(Muse, "bio")),
-            accent_colour=colour,
-            card_data=item.mapping("card_data"),
+            **_muse_fields(item),
             created_at=item.when("created_at"),
             archived_at=item.when("archived_at", null=True),
             avatar=_picture(item, "avatar", files, null=True),

@@ -79,6 +79,26 @@ def cached_turn_state(thread: Thread) -> turns.TurnState:
     )
 
 
+def _store_turn_state(
+    thread: Thread, state: turns.TurnState, *, positions_changed: bool, posted_at=None
+) -> None:
+    """Write a turn state to the cache on the thread and to the participants' positions."""
+    if positions_changed:
+        for position, participant_id in enumerate(state.order):
+            Participant.objects.filter(pk=participant_id).exclude(position=position).update(
+                position=position
+            )
+    thread.next_participant_id = state.next_id
+    thread.last_poster_id = state.last_poster_id
+    thread.turn_since = state.since
+    thread.post_count = state.post_count
+    update = ["next_participant", "last_poster", "turn_since", "post_count"]
+    if posted_at is not None:
+        thread.last_post_at = posted_at
+        update.append("last_post_at")
+    thread.save(update_fields=update)
+
+
 def _record(
     thread: Thread,
     kind: str,
@@ -109,20 +129,12 @@ def _record(
         order=list(order) if order is not None else None,
         created_at=at,
     )
-    if after.order != before.order or kind == "join":
-        for position, participant_id in enumerate(after.order):
-            Participant.objects.filter(pk=participant_id).exclude(position=position).update(
-                position=position
-            )
-    thread.next_participant_id = after.next_id
-    thread.last_poster_id = after.last_poster_id
-    thread.turn_since = after.since
-    thread.post_count = after.post_count
-    update = ["next_participant", "last_poster", "turn_since", "post_count"]
-    if kind == "post":
-        thread.last_post_at = at
-        update.append("last_post_at")
-    thread.save(update_fields=update)
+    _store_turn_state(
+        thread,
+        after,
+        positions_changed=after.order != before.order or kind == "join",
+        posted_at=at if kind == "post" else None,
+    )
     if (after.next_id, after.last_poster_id) != (before.next_id, before.last_poster_id):
         emit(
             ThreadEvent(
@@ -159,25 +171,9 @@ def history_write(thread: Thread, events: Sequence[TurnEvent]) -> turns.TurnStat
         except turns.TurnError as error:
             raise ValidationError(f"The turn history does not add up: {error}.") from error
     TurnEvent.objects.bulk_create(events)
-    for position, participant_id in enumerate(state.order):
-        Participant.objects.filter(pk=participant_id).exclude(position=position).update(
-            position=position
-        )
-    thread.next_participant_id = state.next_id
-    thread.last_poster_id = state.last_poster_id
-    thread.turn_since = state.since
-    thread.post_count = state.post_count
     posted = [e.created_at for e in events if e.kind == TurnEventKind.POST]
-    if posted:
-        thread.last_post_at = max(posted)
-    thread.save(
-        update_fields=[
-            "next_participant",
-            "last_poster",
-            "turn_since",
-            "post_count",
-            "last_post_at",
-        ]
+    _store_turn_state(
+        thread, state, positions_changed=True, posted_at=max(posted) if posted else None
     )
     return state
 
