@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
+from tandem.muses.character_files import CharacterRecord, card_png, read_card_png
 from tests.browser.test_story import check_accessibility, shoot, sign_up
 
 PASTED_THREAD = """wren had been standing under the station clock for twenty minutes & the rain had \
@@ -116,5 +117,38 @@ def test_paste_correct_import_and_download_every_format(
         assert "Under the station clock" in text, fmt
         assert "drowned cat" in text, fmt
     assert "<script" not in downloads["html"].read_text(encoding="utf-8")
+
+    # --- characters in from a card, and out again -------------------------------------------
+    card = tmp_path / "odette.png"
+    card.write_bytes(card_png(CharacterRecord(name="Odette", nicknames=["dette"]), None))
+    page.goto("/muses/")
+    page.get_by_role("link", name="Import characters").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import characters")
+    page.get_by_label("Character file").set_input_files(str(card))
+    check_accessibility(page)
+    shoot(page, screenshots_dir, "36-muse-import")
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("Imported 1 muse(s): Odette.")).to_be_visible()
+    page.get_by_role("link", name="Odette").first.click()
+    expect(page.get_by_text("Also called dette")).to_be_visible()
+    page.get_by_text("Character card").click()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="PNG card (V2 + V3)").click()
+    card_out = tmp_path / info.value.suggested_filename
+    info.value.save_as(card_out)
+    assert read_card_png(card_out.read_bytes())["data"]["name"] == "Odette"
+
+    # --- the whole account as a backup ------------------------------------------------------
+    page.locator(".site-account summary").click()
+    page.get_by_role("link", name="Back up my account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Back up your account")
+    check_accessibility(page)
+    shoot(page, screenshots_dir, "37-backup")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download my backup").click()
+    backup = tmp_path / info.value.suggested_filename
+    info.value.save_as(backup)
+    with zipfile.ZipFile(backup) as archive:
+        assert "manifest.json" in archive.namelist()
 
     assert page_problems == [], "server errors or console errors during import and export"
