@@ -204,7 +204,8 @@ def import_propose(
 def _check_reviewer(pending: PendingImport, actor: User) -> None:
     if pending.owner_id != actor.pk:
         raise PermissionDenied("That import is not yours.")
-    if pending.status != ImportStatus.REVIEWING:
+    # A failed import goes back to its writer to correct and start again.
+    if pending.status not in (ImportStatus.REVIEWING, ImportStatus.FAILED):
         raise ValidationError("This import has already been started.")
 
 
@@ -242,7 +243,8 @@ def import_revise(
             raise ValidationError({"title": "The imported thread needs a title."})
         pending.title = title.strip()[:200]
     pending.posts = posts
-    pending.save(update_fields=["posts", "title", "updated_at"])
+    pending.status, pending.error = ImportStatus.REVIEWING, ""
+    pending.save(update_fields=["posts", "title", "status", "error", "updated_at"])
     return pending
 
 

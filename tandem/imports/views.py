@@ -111,9 +111,9 @@ def _review_context(pending: PendingImport, error: str = "") -> dict:
 @require_http_methods(["GET", "POST"])
 def import_review(request: HttpRequest, pk: int) -> HttpResponse:
     pending = _own_import(request, pk)
-    if pending.status != ImportStatus.REVIEWING:
+    if pending.status not in (ImportStatus.REVIEWING, ImportStatus.FAILED):
         return render(request, "imports/import_progress.html", {"pending": pending})
-    error = ""
+    error = pending.error if pending.status == ImportStatus.FAILED else ""
     if request.method == "POST":
         try:
             services.import_revise(
@@ -144,11 +144,6 @@ def _start(request: HttpRequest, pending: PendingImport) -> HttpResponse:
     if pending.status == ImportStatus.DONE:
         messages.success(request, f"Imported {pending.total} posts into “{pending.thread.title}”.")
         target = pending.thread.get_absolute_url()
-    elif pending.status == ImportStatus.FAILED:
-        messages.error(request, pending.error)
-        pending.status = ImportStatus.REVIEWING
-        pending.save(update_fields=["status"])
-        target = pending.get_absolute_url()
     else:
         target = pending.get_absolute_url()
     if request.htmx:
@@ -161,9 +156,14 @@ def _start(request: HttpRequest, pending: PendingImport) -> HttpResponse:
 @login_required
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     pending = _own_import(request, pk)
-    if pending.status == ImportStatus.DONE and request.htmx:
+    if pending.status in (ImportStatus.DONE, ImportStatus.FAILED) and request.htmx:
+        # Done: read the thread. Failed: back to the review, which shows why.
         response = HttpResponse(status=204)
-        response["HX-Redirect"] = pending.thread.get_absolute_url()
+        response["HX-Redirect"] = (
+            pending.thread.get_absolute_url()
+            if pending.status == ImportStatus.DONE
+            else pending.get_absolute_url()
+        )
         return response
     return render(request, "imports/import_progress.html#progress", {"pending": pending})
 

@@ -160,3 +160,19 @@ def test_queued_import_shows_progress(as_alice, ivy, hale, settings):
     assert b"<progress" in page.content and b"Waiting for the background worker" in page.content
     fragment = as_alice.get(reverse("import-progress", args=[pending.pk]), HTTP_HX_REQUEST="true")
     assert b'hx-trigger="every 1s"' in fragment.content
+
+
+def test_a_post_over_the_limit_is_named_and_the_review_kept(as_alice, ivy, hale, settings):
+    _propose(as_alice, ivy, hale)
+    settings.TANDEM_POST_MAX_CHARS = 60
+    pending = PendingImport.objects.get()
+    response = as_alice.post(pending.get_absolute_url(), {"action": "import"}, follow=True)
+    assert "Post 1: This post is" in response.content.decode()  # shown on the review
+    pending.refresh_from_db()
+    assert pending.status == ImportStatus.FAILED and pending.thread is None
+    assert not ivy.owner.owned_threads.exists()
+    # The writer shortens the post and imports again.
+    settings.TANDEM_POST_MAX_CHARS = 100_000
+    response = as_alice.post(pending.get_absolute_url(), {"action": "import"})
+    pending.refresh_from_db()
+    assert pending.status == ImportStatus.DONE and pending.error == ""
