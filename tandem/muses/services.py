@@ -122,8 +122,9 @@ def icon_delete(*, icon: MuseIcon, writer: User) -> None:
 
 
 @transaction.atomic
-def muses_import(*, owner: User, data: bytes, filename: str = "") -> list[Muse]:
-    """Create muses from a Tupperbox or PluralKit export or a character card.
+def muses_import(*, owner: User, data: bytes, filename: str = "") -> tuple[list[Muse], list[str]]:
+    """Create muses from a Tupperbox or PluralKit export or a character card; return them
+    and the notices the writer should read (a bio cut short, a picture that was unusable).
 
     A PNG card's picture becomes the avatar; avatar URLs are kept in the card data but never
     fetched. A name the writer already uses gets a number (“ivy (2)”) rather than replacing
@@ -136,8 +137,9 @@ def muses_import(*, owner: User, data: bytes, filename: str = "") -> list[Muse]:
     taken = {
         name.lower() for name in Muse.objects.filter(owner=owner).values_list("name", flat=True)
     }
-    created = []
+    created, notices = [], []
     for record in records:
+        notices.extend(f"{record.name}: {notice}" for notice in record.notices)
         name, copy = record.name, 2
         while name.lower() in taken:
             name, copy = f"{record.name[:94]} ({copy})", copy + 1
@@ -160,11 +162,13 @@ def muses_import(*, owner: User, data: bytes, filename: str = "") -> list[Muse]:
                 processed = normalise_avatar(
                     SimpleUploadedFile("card.png", record.avatar_bytes, "image/png")
                 )
-            except ValidationError:
-                processed = None  # a card whose picture we cannot use still brings its muse
+            except ValidationError as error:
+                # A card whose picture we cannot use still brings its muse.
+                processed = None
+                notices.append(f"{record.name}: the picture was left out ({error.messages[0]})")
             if processed is not None:
                 muse.avatar.save(processed.name, processed, save=False)
         muse.full_clean()
         muse.save()
         created.append(muse)
-    return created
+    return created, notices

@@ -150,12 +150,16 @@ def muse_import(request: HttpRequest) -> HttpResponse:
                     f"The file is {upload.size / 1_048_576:.1f} MB; character files may be at "
                     f"most {MAX_CHARACTER_FILE_BYTES // 1_048_576} MB."
                 )
-            created = muses_import(owner=request.user, data=upload.read(), filename=upload.name)
+            created, notices = muses_import(
+                owner=request.user, data=upload.read(), filename=upload.name
+            )
         except ValidationError as error:
             form.add_error("file", error)
         else:
             names = ", ".join(m.name for m in created)
             messages.success(request, f"Imported {len(created)} muse(s): {names}.")
+            for notice in notices:
+                messages.warning(request, notice)
             return redirect("muse-list")
     return render(request, "muses/muse_import.html", {"form": form})
 

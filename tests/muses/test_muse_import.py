@@ -92,3 +92,19 @@ def test_muse_pages_link_import_and_cards(as_alice, ivy):
     assert reverse("muse-import") in as_alice.get(reverse("muse-list")).content.decode()
     detail = as_alice.get(ivy.get_absolute_url()).content.decode()
     assert reverse("muse-card", args=[ivy.pk, "v3", "png"]) in detail
+
+
+def test_a_long_description_is_cut_with_a_notice(as_alice, writer_a):
+    import copy
+
+    card = copy.deepcopy(V3_CARD)
+    card["data"]["description"] = "a greenhouse. " * 400
+    response = as_alice.post(
+        reverse("muse-import"),
+        {"file": SimpleUploadedFile("ivy.json", as_bytes(card))},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "Imported 1 muse(s): Ivy." in body
+    assert "message--warning" in body and "Ivy: " in body
+    assert len(Muse.objects.get(owner=writer_a).bio) <= 2000
