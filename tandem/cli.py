@@ -414,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a muse of the thread, owned by OWNER (default --owner); repeat for each",
     )
     imports.add_argument("--owner", metavar="USERNAME", help="who owns the new, private thread")
-    imports.add_argument("--format", default="auto", choices=["auto", "text", "md", "html"])
+    imports.add_argument("--format", default="auto", choices=["auto", "text", "md", "html", "json"])
     imports.add_argument("--dry-run", action="store_true", help="show the proposal only")
     imports.add_argument("--json", action="store_true", help="print JSON")
     imports.set_defaults(handler=cmd_import)

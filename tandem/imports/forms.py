@@ -7,6 +7,7 @@ FORMAT_CHOICES = [
     ("text", "Plain text"),
     ("md", "Markdown"),
     ("html", "HTML"),
+    ("json", "JSON (posts already split)"),
 ]
 
 
@@ -23,8 +24,9 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label="…or upload a file",
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.md,.markdown,.html,.htm"}),
-        help_text=".txt, .md or .html, at most 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.md,.markdown,.html,.htm,.json"}),
+        help_text=".txt, .md or .html, at most 10 MB; or .json with the posts already split "
+        "(a list of muse, text and date, or a thread exported from a Tandem).",
     )
     format = forms.ChoiceField(choices=FORMAT_CHOICES, initial="auto", label="Format")
     muses = forms.ModelMultipleChoiceField(

@@ -1310,3 +1310,13 @@ def _pov_posts(text: str, segment: _Segment, cast: _Cast) -> list[ProposedPost]:
             posts[0].text = text[units[0].start : units[runs[1][1] - 1].end].strip()
             del posts[1]
     return posts
+
+
+def muse_for_name(name: str, muses: Sequence[MuseNames]) -> str | None:
+    """The key of the muse a name stands for (name, nickname or surname, any case), if any."""
+    return _resolved_key(_build_cast(muses, ""), name, muses)
+
+
+def _resolved_key(cast: _Cast, name: str, muses: Sequence[MuseNames]) -> str | None:
+    index = cast.resolve_label(name)
+    return muses[index].key if index is not None else None

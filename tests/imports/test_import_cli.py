@@ -152,3 +152,24 @@ def test_the_real_command_prints_json(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert [p["muse"] for p in json.loads(result.stdout)["posts"]] == ["ivy", "hale", "ivy"]
+
+
+def test_import_of_a_json_file_keeps_each_posts_date(
+    transactional_db, tmp_path, capsys, writer_a, writer_b, ivy, hale
+):
+    path = tmp_path / "posts.json"
+    path.write_text(
+        json.dumps(
+            [
+                {"muse": "ivy", "text": "ivy swept the step.", "date": "2018-11-02T09:00:00Z"},
+                {"muse": "hale", "text": "hale stepped over it.", "date": "2018-11-05"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    code = main(["import", str(path), "--owner", "alice", "--muse", "ivy", "--muse", "hale=bram"])
+    assert code == 0, capsys.readouterr().err
+    thread = Thread.objects.get()
+    dates = [p.created_at.date().isoformat() for p in thread.posts.order_by("number")]
+    assert dates == ["2018-11-02", "2018-11-05"]
+    assert thread.created_at.date().isoformat() == "2018-11-02"
