@@ -68,6 +68,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--posts", type=int, default=5000, help="posts in the exported thread")
+    parser.add_argument(
+        "--epubcheck", action="store_true", help="also validate the big EPUB with epubcheck"
+    )
     args = parser.parse_args()
 
     data_dir = tempfile.mkdtemp(prefix="tandem-bench-")
@@ -130,7 +133,27 @@ def main() -> None:
         missed |= ms >= 5000
         print(f"  {fmt:5} {ms:8.0f} ms  {size / 1_048_576:6.1f} MiB  target < 5000 ms: "
               f"{'met' if ms < 5000 else 'MISSED'}")  # fmt: skip
+    if args.epubcheck:
+        missed |= not epubcheck_clean(thread_export(big, "epub").content)
     sys.exit(1 if missed or import_ms >= 1000 else 0)
+
+
+def epubcheck_clean(book: bytes) -> bool:
+    import subprocess
+
+    with tempfile.NamedTemporaryFile(suffix=".epub") as file:
+        file.write(book)
+        file.flush()
+        # epubcheck recurses over a long book's reading order: give it a deep stack.
+        result = subprocess.run(
+            ["java", "-Xss256m", "-jar", "/usr/share/java/epubcheck.jar", file.name],
+            capture_output=True,
+            text=True,
+        )
+    output = result.stdout + result.stderr
+    clean = result.returncode == 0 and "No errors or warnings detected." in output
+    print(f"\nepubcheck on the big EPUB: {'no errors or warnings' if clean else output[-2000:]}")
+    return clean
 
 
 if __name__ == "__main__":
