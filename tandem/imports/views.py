@@ -86,8 +86,26 @@ def _action(request: HttpRequest) -> str:
     return action
 
 
+SPLIT_REASONS = {
+    "separator": "split at a separator",
+    "header": "split at a name header",
+    "pov": "split where the point of view changes",
+    "writer": "split by you",
+    "file": "as the file has it",
+}
+
+
+def _post_notes(post: dict) -> str:
+    """How the post came to be, for the review: “split at a separator · headed “Ivy””."""
+    notes = [SPLIT_REASONS.get(post["split_reason"], "")]
+    if post.get("named"):
+        notes.append(f"headed “{post['named']}”")
+    if post.get("date"):
+        notes.append(f"dated {post['date'][:10]}")
+    return " · ".join(note for note in notes if note)
+
+
 def _review_context(pending: PendingImport, error: str = "") -> dict:
-    muse_names = {m["id"]: m["name"] for m in pending.muses}
     rows = []
     for index, post in enumerate(pending.posts):
         parts = paragraphs(post["text"])
@@ -96,7 +114,7 @@ def _review_context(pending: PendingImport, error: str = "") -> dict:
                 "index": index,
                 "number": index + 1,
                 "post": post,
-                "muse_name": muse_names.get(post["muse"]),
+                "notes": _post_notes(post),
                 "unsure": post["muse"] is None or post["confidence"] < 0.6,
                 "split_points": [
                     (i, " ".join(part.split()[:8])) for i, part in enumerate(parts) if i > 0
