@@ -421,7 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="export a thread to a file")
     export.add_argument("thread", metavar="THREAD_ID_OR_URL")
-    export.add_argument("--format", required=True, choices=["md", "txt", "html", "epub", "json"])
+    export.add_argument(
+        "--format", required=True, choices=["md", "txt", "html", "archive", "epub", "json"]
+    )
     export.add_argument("-o", "--output", metavar="FILE")
     export.add_argument("--include-ooc", action="store_true", help="JSON: add the OOC talk")
     export.set_defaults(handler=cmd_export)

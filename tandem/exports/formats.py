@@ -46,6 +46,9 @@ FORMATS: dict[str, ExportFormat] = {
     "txt": ExportFormat("text/plain; charset=utf-8", "txt"),
     "html": ExportFormat("text/html; charset=utf-8", "html"),
     "epub": ExportFormat("application/epub+zip", "epub"),
+    # Only the posts, with inline colours: for pasting into an archive's HTML editor, which
+    # keeps simple tags and style attributes but drops <style> and classes.
+    "archive": ExportFormat("text/html; charset=utf-8", "archive.html"),
 }
 
 _WRITERS: dict[str, Callable[[ThreadDocument], str | bytes]] = {
@@ -53,6 +56,7 @@ _WRITERS: dict[str, Callable[[ThreadDocument], str | bytes]] = {
     "txt": export_text,
     "html": export_html,
     "epub": export_epub,
+    "archive": export_html_fragment,
 }
 
 # Long enough to tell threads apart, short enough for every file system and download bar.

@@ -2,7 +2,8 @@ from django import forms
 
 FORMAT_CHOICES = [
     ("epub", "EPUB (e-readers)"),
-    ("html", "HTML (one file, for archives)"),
+    ("html", "HTML (one file, styled like this page)"),
+    ("archive", "HTML for an archive’s editor (posts only)"),
     ("md", "Markdown"),
     ("txt", "Plain text"),
     ("json", "JSON (complete, for backup or another Tandem)"),

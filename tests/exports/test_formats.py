@@ -198,7 +198,7 @@ def assert_in_order(text: str, needles: list[str]) -> None:
 
 
 def test_formats_name_a_content_type_and_extension():
-    assert set(FORMATS) == {"md", "txt", "html", "epub"}
+    assert set(FORMATS) == {"md", "txt", "html", "archive", "epub"}
     assert FORMATS["epub"] == ("application/epub+zip", "epub")
     assert FORMATS["md"].content_type.startswith("text/markdown")
 
