@@ -101,7 +101,7 @@ def test_paste_correct_import_and_download_every_format(
     page.locator("summary", has_text="Download").click()
     shoot(page, screenshots_dir, "35-imported-thread-download")
     downloads = {}
-    for fmt in ("epub", "html", "md", "txt", "json"):
+    for fmt in ("epub", "html", "archive", "md", "txt", "json"):
         page.get_by_label("Format", exact=True).select_option(fmt)
         with page.expect_download() as info:
             page.get_by_role("button", name="Download", exact=True).click()
@@ -117,6 +117,8 @@ def test_paste_correct_import_and_download_every_format(
         assert "Under the station clock" in text, fmt
         assert "drowned cat" in text, fmt
     assert "<script" not in downloads["html"].read_text(encoding="utf-8")
+    archive_html = downloads["archive"].read_text(encoding="utf-8")
+    assert "drowned cat" in archive_html and "<style" not in archive_html
 
     # --- characters in from a card, and out again -------------------------------------------
     card = tmp_path / "odette.png"
