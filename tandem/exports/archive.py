@@ -40,6 +40,14 @@ THREAD_FORMAT = "tandem-thread"
 GENERATOR = f"Tandem {__version__}"
 
 
+# What every exported muse carries, in thread JSON and in backups alike.
+MUSE_FIELDS = ("name", "pronouns", "fandom", "nicknames", "bio", "accent_colour", "card_data")
+
+
+def muse_fields(muse) -> dict:
+    return {field: getattr(muse, field) for field in MUSE_FIELDS}
+
+
 def format_datetime(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a "Z" and always six fractional digits, so the text is stable."""
     if value is None:
@@ -115,14 +123,8 @@ def thread_to_json(
         if muse.pk not in muses:
             muses[muse.pk] = {
                 "ref": f"m{len(muses) + 1}",
-                "name": muse.name,
-                "pronouns": muse.pronouns,
-                "fandom": muse.fandom,
-                "nicknames": muse.nicknames,
-                "bio": muse.bio,
-                "accent_colour": muse.accent_colour,
+                **muse_fields(muse),
                 "writer": writers.ref(muse.owner),
-                "card_data": muse.card_data,
             }
         return muses[muse.pk]["ref"]
 

@@ -40,6 +40,7 @@ from tandem.exports.archive import (
     SCHEMA_VERSION,
     dump_json,
     format_datetime,
+    muse_fields,
     thread_muse_refs,
     thread_to_json,
 )
@@ -170,13 +171,7 @@ def _plan(user: User, exported_at: datetime) -> _Plan:
         own_rows.append(
             {
                 "key": key,
-                "name": muse.name,
-                "pronouns": muse.pronouns,
-                "fandom": muse.fandom,
-                "nicknames": muse.nicknames,
-                "bio": muse.bio,
-                "accent_colour": muse.accent_colour,
-                "card_data": muse.card_data,
+                **muse_fields(muse),
                 "created_at": format_datetime(muse.created_at),
                 "archived_at": format_datetime(muse.archived_at),
                 "avatar": avatar,

@@ -37,7 +37,7 @@ from PIL import Image, UnidentifiedImageError
 
 from tandem.accounts.models import ReadingFont, ReadingSize, Theme, User
 from tandem.accounts.services import email_taken
-from tandem.exports.archive import SCHEMA_VERSION, THREAD_FORMAT
+from tandem.exports.archive import MUSE_FIELDS, SCHEMA_VERSION, THREAD_FORMAT
 from tandem.exports.backup import ACCOUNT_FORMAT, BACKUP_FORMAT
 from tandem.muses.avatars import ACCEPTED_FORMATS, MAX_PIXELS
 from tandem.muses.models import Muse, MuseIcon, hex_colour
@@ -1254,14 +1254,8 @@ class _Restorer:
     def _muse(self, owner: User, data, *, created_at=None, archived_at=None) -> Muse:
         muse = Muse(
             owner=owner,
-            name=data.name,
-            pronouns=data.pronouns,
-            fandom=data.fandom,
-            nicknames=data.nicknames,
-            bio=data.bio,
-            accent_colour=data.accent_colour,
-            card_data=data.card_data,
             archived_at=archived_at,
+            **{field: getattr(data, field) for field in MUSE_FIELDS},
         )
         muse.save()
         if created_at is not None:

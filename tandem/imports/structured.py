@@ -25,10 +25,17 @@ class StructuredError(ValueError):
 
 
 def looks_like_json(data: bytes, filename: str = "") -> bool:
-    if filename.lower().endswith(".json"):
+    """A .json file, or a paste that is JSON. A paste opening with ``[ivy]`` is not."""
+    name = filename.lower().rsplit("/", 1)[-1]
+    if name.endswith(".json"):
         return True
-    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    return start in (b"{", b"[")
+    if "." in name or data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] not in (b"{", b"["):
+        return False
+    try:
+        json.loads(data.decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _load(data: bytes):

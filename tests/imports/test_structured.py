@@ -85,6 +85,9 @@ def test_json_is_recognised_by_name_or_by_its_first_byte():
     assert looks_like_json(b"anything", "thread.JSON")
     assert looks_like_json(b'\xef\xbb\xbf  [{"a": 1}]')
     assert not looks_like_json(b"ivy waited. [she did]", "thread.txt")
+    assert not looks_like_json(b'[{"muse": "ivy"}]', "thread.txt")
+    assert not looks_like_json(b"[ivy]\n\nivy waited.")
+    assert looks_like_json(b'[{"muse": "ivy", "text": "hi"}]')
 
 
 def test_a_tandem_thread_export_imports_with_its_dates(
