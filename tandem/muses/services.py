@@ -19,6 +19,14 @@ def _check_owner(muse: Muse, writer: User) -> None:
         raise PermissionDenied("That muse is not yours.")
 
 
+def _delete_when_committed(file) -> None:
+    """Remove a stored picture once the change that replaced it has committed: if the
+    transaction rolls back, the muse still points at the old file, which must still be there."""
+    storage, name = file.storage, file.name
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
 def _apply(muse: Muse, fields: dict, avatar: UploadedFile | None) -> None:
     for name in EDITABLE_FIELDS:
         if name in fields:
@@ -33,7 +41,7 @@ def _apply(muse: Muse, fields: dict, avatar: UploadedFile | None) -> None:
         except ValidationError as error:
             raise ValidationError({"avatar": error.messages}) from error
         if muse.avatar:
-            muse.avatar.delete(save=False)
+            _delete_when_committed(muse.avatar)
         muse.avatar.save(processed.name, processed, save=False)
     muse.full_clean()
 
@@ -57,7 +65,7 @@ def muse_update(
 ) -> Muse:
     _check_owner(muse, writer)
     if clear_avatar and muse.avatar:
-        muse.avatar.delete(save=False)
+        _delete_when_committed(muse.avatar)
         muse.avatar = ""
     _apply(muse, fields, avatar)
     muse.save()
@@ -88,7 +96,7 @@ def muse_delete(*, muse: Muse, writer: User) -> None:
             f"{muse.name} has written in threads, so they can only be archived, not deleted."
         )
     if muse.avatar:
-        muse.avatar.delete(save=False)
+        _delete_when_committed(muse.avatar)
     muse.delete()
 
 
@@ -117,7 +125,7 @@ def icon_add(*, muse: Muse, writer: User, image: UploadedFile, keywords: str) ->
 def icon_delete(*, icon: MuseIcon, writer: User) -> None:
     """Remove an icon; posts that used it fall back to the muse's avatar."""
     _check_owner(icon.muse, writer)
-    icon.image.delete(save=False)
+    _delete_when_committed(icon.image)
     icon.delete()
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
 from PIL import Image
 
@@ -147,14 +148,27 @@ def test_jpeg_and_gif_avatars_are_accepted(writer_a):
         assert stored_image(muse).size == (256, 256)
 
 
-def test_replacing_an_avatar_removes_the_old_file(writer_a):
-    """A new avatar replaces the old file in storage."""
+def test_replacing_an_avatar_removes_the_old_file(writer_a, django_capture_on_commit_callbacks):
+    """A new avatar replaces the old file in storage once the change has committed."""
     muse = muse_create(owner=writer_a, name="Ivy", avatar=png_upload())
     old_name = muse.avatar.name
-    muse_update(muse=muse, writer=writer_a, avatar=png_upload(colour=(0, 0, 255, 255)))
+    with django_capture_on_commit_callbacks(execute=True):
+        muse_update(muse=muse, writer=writer_a, avatar=png_upload(colour=(0, 0, 255, 255)))
     assert muse.avatar.name != old_name
     assert not default_storage.exists(old_name)
     assert default_storage.exists(muse.avatar.name)
+
+
+def test_an_update_that_rolls_back_keeps_the_old_avatar(writer_a):
+    """The old picture goes only when its replacement has committed, never before."""
+    muse = muse_create(owner=writer_a, name="Ivy", avatar=png_upload())
+    old_name = muse.avatar.name
+    with pytest.raises(RuntimeError), transaction.atomic():
+        muse_update(muse=muse, writer=writer_a, avatar=png_upload(colour=(0, 0, 255, 255)))
+        raise RuntimeError("the request failed after the update")
+    muse.refresh_from_db()
+    assert muse.avatar.name == old_name
+    assert default_storage.exists(old_name)
 
 
 def test_text_file_named_png_is_refused(writer_a):
@@ -221,15 +235,18 @@ def test_twenty_megabyte_upload_gets_a_clear_error_not_a_500(client, writer_a):
     assert not Muse.objects.exists()
 
 
-def test_edit_through_the_page_and_clear_the_avatar(client, writer_a):
+def test_edit_through_the_page_and_clear_the_avatar(
+    client, writer_a, django_capture_on_commit_callbacks
+):
     """Editing saves the fields; ticking “clear” removes the avatar and its file."""
     muse = muse_create(owner=writer_a, name="Ivy", avatar=png_upload())
     old_file = muse.avatar.name
     client.force_login(writer_a)
-    response = client.post(
-        reverse("muse-edit", args=[muse.pk]),
-        {**muse_form(name="Ivy Marsh ✨"), "avatar-clear": "on"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("muse-edit", args=[muse.pk]),
+            {**muse_form(name="Ivy Marsh ✨"), "avatar-clear": "on"},
+        )
     assert response.status_code == 302
     muse.refresh_from_db()
     assert muse.name == "Ivy Marsh ✨"
