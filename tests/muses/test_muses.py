@@ -315,3 +315,20 @@ def test_muse_list_shows_own_muses(client, writer_a, writer_b, ivy, hale):
     page = text_of(client.get(reverse("muse-list")))
     assert "Ivy" in page
     assert "Hale" not in page
+
+
+def test_deleting_an_icon_removes_its_file_after_commit(
+    writer_a, ivy, django_capture_on_commit_callbacks
+):
+    from tandem.muses.services import icon_add, icon_delete
+
+    icon = icon_add(muse=ivy, writer=writer_a, image=png_upload(), keywords="smiling")
+    stored = icon.image.name
+    assert default_storage.exists(stored)
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        icon_delete(icon=icon, writer=writer_a)
+    assert default_storage.exists(stored)  # not before the commit
+    for callback in pending:
+        callback()
+    assert not default_storage.exists(stored)
+    assert not ivy.icons.exists()
