@@ -75,10 +75,10 @@ def _typing_muse_name(thread_id: int, user, muse_id) -> str | None:
 
 
 @database_sync_to_async
-def _queue_count(user) -> int:
-    from tandem.threads.selectors import your_turn_count
+def _queue_message(user) -> dict:
+    from tandem.live.publish import queue_message
 
-    return your_turn_count(user)
+    return queue_message(user)
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -205,8 +205,8 @@ class WriterConsumer(LiveConsumer):
             return
         if await self.join(writer_group(self.user.pk)):
             # A page that reconnects after a gap catches up at once.
-            count = await _queue_count(self.user)
-            await self.send_json({"type": "queue", "your_turn": count, "initial": True})
+            message = await _queue_message(self.user)
+            await self.send_json({**message, "initial": True})
 
     async def queue(self, event: dict) -> None:
         await self.forward(event)

@@ -94,13 +94,20 @@ def _active_writer_ids(thread_id: int) -> list[int]:
     )
 
 
-def queue_messages(writer_ids: Iterable[int]) -> Iterable[Message]:
-    """Each writer's fresh "your turn" count, for their navigation badge and home page."""
-    from tandem.accounts.models import User
+def queue_message(writer) -> dict:
+    """A writer's fresh counts: threads waiting on them (the queue badge and home page) and
+    unread notifications (the bell)."""
+    from tandem.notifications.selectors import unread_count
     from tandem.threads.selectors import your_turn_count
 
+    return {"type": "queue", "your_turn": your_turn_count(writer), "unread": unread_count(writer)}
+
+
+def queue_messages(writer_ids: Iterable[int]) -> Iterable[Message]:
+    from tandem.accounts.models import User
+
     for writer in User.objects.filter(pk__in=list(writer_ids)):
-        yield writer_group(writer.pk), {"type": "queue", "your_turn": your_turn_count(writer)}
+        yield writer_group(writer.pk), queue_message(writer)
 
 
 def send(messages: list[Message]) -> None:

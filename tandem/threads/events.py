@@ -17,9 +17,10 @@ from django.utils.module_loading import import_string
 logger = logging.getLogger("tandem.events")
 
 # Dotted paths, so handlers live in their own apps and this module imports none of them.
+# Notifications first, so the live queue message carries the fresh unread count.
 HANDLERS = [
-    "tandem.live.publish.handle_event",
     "tandem.notifications.services.handle_event",
+    "tandem.live.publish.handle_event",
 ]
 
 

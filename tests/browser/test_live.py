@@ -83,6 +83,9 @@ def test_a_reply_typing_and_the_queue_reach_the_other_writer_without_a_reload(
     live(b_queue, "me")
     b.evaluate("() => { window.notReloaded = true; }")
     b_queue.evaluate("() => { window.notReloaded = true; }")
+    bell = nav(b).get_by_role("link", name=re.compile(r"^Notifications"))
+    shown = bell.locator("[data-unread-count]")
+    unread_before = int(shown.text_content()) if shown.count() else 0
 
     # A types: B sees who is writing, and A does not see itself.
     a.goto(thread_path)
@@ -113,6 +116,9 @@ def test_a_reply_typing_and_the_queue_reach_the_other_writer_without_a_reload(
     queue_link = nav(b).get_by_role("link", name=re.compile(r"^Queue"))
     expect(queue_link).to_have_accessible_name(re.compile(r"^Queue \(\s*your turn in 1\s*\)$"))
     expect(queue_link.locator(".badge")).to_have_text("1")
+    # The bell counts the "your turn" notification, also without a reload.
+    expect(bell.locator("[data-unread-count]")).to_have_text(str(unread_before + 1))
+    expect(bell).to_have_accessible_name(f"Notifications ({unread_before + 1} unread)")
     assert b.evaluate("() => window.notReloaded") is True
     b.evaluate("() => window.scrollTo(0, 0)")
     shoot(b, screenshots_dir, "30-live-b-reply-arrived")

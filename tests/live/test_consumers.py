@@ -7,6 +7,7 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 
 from tandem.asgi import application
+from tandem.notifications.selectors import unread_count
 from tandem.threads import services
 from tandem.threads.models import Visibility
 from tests.live.sockets import WebSocket, session_headers
@@ -92,7 +93,13 @@ def test_a_new_post_reaches_the_thread_and_the_next_writers_queue(
         queue = WebSocket(application, "/ws/me/", as_bram)
         assert await queue.connect() == (True, None)
         # The queue socket starts with the current count, for pages that reconnect.
-        assert await queue.receive_json() == {"type": "queue", "your_turn": 0, "initial": True}
+        unread = await sync_to_async(unread_count)(writer_b)  # bram's invitation
+        assert await queue.receive_json() == {
+            "type": "queue",
+            "your_turn": 0,
+            "unread": unread,
+            "initial": True,
+        }
 
         post = await sync_to_async(services.post_create)(
             thread=coffee_cart, writer=writer_a, muse=ivy, body="the cart rattles."
@@ -104,7 +111,12 @@ def test_a_new_post_reaches_the_thread_and_the_next_writers_queue(
         assert isinstance(message["committed_at"], float)
         assert [m["type"] for m in before] == ["turn"]  # the turn moved to Hale first
         assert "html" not in message  # each page fetches the post as its reader sees it
-        assert await queue.receive_json() == {"type": "queue", "your_turn": 1}
+        # The bell counts the "your turn" notification too.
+        assert await queue.receive_json() == {
+            "type": "queue",
+            "your_turn": 1,
+            "unread": unread + 1,
+        }
 
         await sync_to_async(services.post_edit)(post=post, writer=writer_a, body="it rattles.")
         assert await reader.receive_json() == {

@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from tandem.live import publish
+from tandem.notifications.selectors import unread_count
 from tandem.threads import services
 from tandem.threads.events import ThreadEvent
 from tandem.threads.models import Post
@@ -64,8 +65,12 @@ def test_which_messages_each_event_becomes(coffee_cart, writer_a, writer_b, ivy,
 
     turn = dict(publish.messages_for(ThreadEvent("turn_changed", coffee_cart.pk)))
     assert turn[group]["type"] == "turn"
-    assert turn[f"writer.{writer_b.pk}"] == {"type": "queue", "your_turn": 1}
-    assert turn[f"writer.{writer_a.pk}"] == {"type": "queue", "your_turn": 0}
+    for writer, waiting in ((writer_b, 1), (writer_a, 0)):
+        assert turn[f"writer.{writer.pk}"] == {
+            "type": "queue",
+            "your_turn": waiting,
+            "unread": unread_count(writer),
+        }
 
     # OOC talk has no live update (yet); it must not fail either.
     assert list(publish.messages_for(ThreadEvent("ooc_posted", coffee_cart.pk))) == []

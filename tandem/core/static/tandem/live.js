@@ -314,6 +314,25 @@
     }
   }
 
+  function setUnread(count) {
+    const bell = document.querySelector(".site-nav a.bell");
+    if (!bell) return;
+    let badge = bell.querySelector("[data-unread-count]");
+    if (count > 0) {
+      bell.setAttribute("aria-label", "Notifications (" + count + " unread)");
+      if (!badge) {
+        badge = document.createElement("span");
+        badge.className = "badge";
+        badge.setAttribute("data-unread-count", "");
+        bell.append(" ", badge);
+      }
+      badge.textContent = String(count);
+    } else {
+      bell.setAttribute("aria-label", "Notifications");
+      if (badge) badge.remove();
+    }
+  }
+
   function refreshQueue() {
     getHTML(location.pathname + location.search)
       .then(function (result) {
@@ -337,6 +356,7 @@
         const changed = count !== known;
         known = count;
         setCount(count);
+        if ("unread" in message) setUnread(Number(message.unread) || 0);
         // The first message after (re)connecting only matters if something moved meanwhile.
         if (isQueue && (changed || !message.initial)) refreshQueue();
       },
