@@ -608,6 +608,8 @@ def composer_draft(request: HttpRequest, public_id: str) -> HttpResponse:
         )
     except ValidationError as error:
         return JsonResponse({"error": _error_text(error)}, status=400)
+    if draft is None:  # the text has just been posted
+        return JsonResponse({"saved_at": None, "posted": True})
     return JsonResponse({"saved_at": draft.updated_at.isoformat()})
 
 

@@ -41,10 +41,24 @@ def draft_save(
     body: str,
     muse: Muse | None = None,
     icon: MuseIcon | None = None,
-) -> Draft:
-    """Keep what a writer has typed so far. Saving an empty body keeps an empty draft."""
+) -> Draft | None:
+    """Keep what a writer has typed so far. Saving an empty body keeps an empty draft.
+
+    Returns None, keeping no draft, when the text is the writer's latest post in the thread:
+    an autosave sent as the page posted (on blur or page hide) can arrive after the post,
+    and must not bring the posted text back as a draft.
+    """
     if not thread.participants.filter(writer=writer, left_at__isnull=True).exists():
         raise PermissionDenied("Only writers in this thread keep drafts here.")
+    latest = (
+        thread.posts.filter(author=writer)
+        .order_by("-number")
+        .values_list("body", flat=True)
+        .first()
+    )
+    if latest is not None and latest.strip() == body.replace("\r\n", "\n").strip():
+        Draft.objects.filter(writer=writer, thread=thread).delete()
+        return None
     limit = settings.TANDEM_POST_MAX_CHARS * DRAFT_MAX_CHARS_FACTOR
     if len(body) > limit:
         raise ValidationError(f"This draft is {len(body):,} characters; drafts stop at {limit:,}.")

@@ -65,6 +65,22 @@ def test_posting_clears_the_draft(writer_a, coffee_cart, ivy):
     assert not Draft.objects.filter(writer=writer_a, thread=coffee_cart).exists()
 
 
+def test_an_autosave_arriving_after_the_post_does_not_bring_it_back(
+    as_alice, writer_a, coffee_cart, ivy
+):
+    """The composer saves on blur and on page hide, which can reach the server just after
+    the post itself: that save must not resurrect the posted text as a draft."""
+    services.post_create(thread=coffee_cart, writer=writer_a, muse=ivy, body="the opening line")
+    response = as_alice.post(
+        reverse("composer-draft", args=[coffee_cart.public_id]),
+        {"body": "the opening line\r\n", "muse": ivy.pk},
+    )
+    assert response.json() == {"saved_at": None, "posted": True}
+    assert not Draft.objects.filter(writer=writer_a, thread=coffee_cart).exists()
+    # New words are a draft again.
+    assert draft_save(writer=writer_a, thread=coffee_cart, body="the next line") is not None
+
+
 def test_a_refused_post_keeps_the_draft(writer_b, coffee_cart, hale):
     """Posting out of turn fails; the draft stays on the server."""
     draft_save(writer=writer_b, thread=coffee_cart, body="too early", muse=hale)

@@ -36,8 +36,11 @@
       body.dispatchEvent(new Event("input", { bubbles: true }));
     }
 
+    let submitted = false;
+
     function saveToServer(useBeacon) {
-      if (!form.dataset.draftUrl || body.value === lastSaved) return;
+      // Once the form is sent, the post is the text's home; leaving the page saves nothing.
+      if (submitted || !form.dataset.draftUrl || body.value === lastSaved) return;
       const data = new FormData(form);
       if (useBeacon && navigator.sendBeacon) {
         navigator.sendBeacon(form.dataset.draftUrl, data);
@@ -86,6 +89,7 @@
     });
 
     form.addEventListener("submit", function () {
+      submitted = true;
       clearTimeout(timer);
       // The server keeps the draft until the post is accepted; this device's copy can go.
       if (window.localStorage) localStorage.removeItem(key);
