@@ -119,3 +119,20 @@ def test_the_turn_fragment_opens_the_reply_box_for_the_writer_whose_turn_it_is(
 
 def test_the_turn_fragment_is_not_found_for_strangers(opened, make_writer):
     assert signed_in(make_writer("stranger")).get(turn_url(opened)).status_code == 404
+
+
+def test_a_background_refresh_leaves_the_flash_messages_for_the_real_page(
+    as_alice, coffee_cart, ivy
+):
+    """The live queue refresh fetches the whole home page (marked Tandem-Live); the
+    "Posted as…" message must wait for the page the writer is looking at, which another
+    tab may be loading right then."""
+    response = as_alice.post(
+        coffee_cart.get_absolute_url(),
+        {"muse": ivy.pk, "body": "the cart rattles.", "seen_post_count": 0},
+    )
+    assert response.status_code == 302
+    background = as_alice.get("/", HTTP_TANDEM_LIVE="1")
+    assert "Posted as Ivy." not in background.content.decode()
+    page = as_alice.get(response["Location"], follow=True)
+    assert "Posted as Ivy." in page.content.decode()

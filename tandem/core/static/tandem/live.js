@@ -68,7 +68,10 @@
   }
 
   function getHTML(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } }).then(
+    // Tandem-Live marks a background fetch: the page it renders must leave the writer's
+    // one-time messages ("Posted as Hale.") for the page they are actually looking at.
+    const headers = { Accept: "text/html", "Tandem-Live": "1" };
+    return fetch(url, { credentials: "same-origin", headers: headers }).then(
       function (response) {
         if (!response.ok) throw new Error(response.status + " " + url);
         return response.text().then(function (text) {
