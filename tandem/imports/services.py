@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from tandem.accounts.models import User
 from tandem.imports import review
 from tandem.imports.models import ImportStatus, PendingImport
-from tandem.imports.sources import MAX_IMPORT_BYTES, SourceError, read_source
+from tandem.imports.sources import SourceError, check_size, read_source
 from tandem.imports.splitter import MuseNames, Proposal, propose
 from tandem.imports.structured import StructuredError, looks_like_json, proposal_from_json
 from tandem.muses.models import Muse
@@ -121,14 +121,10 @@ def proposal_for(
 ) -> tuple[Proposal, list[str]]:
     """The proposed split of a file or paste, and the warnings from reading it."""
     if fmt == "json" or (fmt == "auto" and looks_like_json(data, filename)):
-        if len(data) > MAX_IMPORT_BYTES:
-            raise ValidationError(
-                f"The file is {len(data) / 1024 / 1024:.1f} MB; imports are limited to "
-                f"{MAX_IMPORT_BYTES // 1024 // 1024} MB."
-            )
         try:
+            check_size(len(data))
             proposal = proposal_from_json(data, names)
-        except StructuredError as error:
+        except (SourceError, StructuredError) as error:
             raise ValidationError(str(error)) from error
         return proposal, list(proposal.warnings)
     try:

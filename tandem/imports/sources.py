@@ -47,6 +47,7 @@ __all__ = [
     "MAX_IMPORT_BYTES",
     "SourceError",
     "SourceText",
+    "check_size",
     "decode_text",
     "html_to_text",
     "read_source",
@@ -86,11 +87,7 @@ def read_source(data: bytes, *, filename: str = "", format: str = "auto") -> Sou
     """The text of an uploaded or pasted file, ready for the splitter."""
     if format not in ("auto", *FORMATS):
         raise ValueError(f"Unknown import format {format!r}.")
-    if len(data) > MAX_IMPORT_BYTES:
-        raise SourceError(
-            f"The file is {_megabytes(len(data))}; imports are limited to "
-            f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB."
-        )
+    check_size(len(data))
     if not data.strip():
         raise SourceError("The file is empty.")
     _refuse_known_binary(data, filename)
@@ -148,6 +145,15 @@ def from_tandem_markdown(text: str) -> str | None:
         else:
             out.append(line)
     return "\n".join(out)
+
+
+def check_size(size: int) -> None:
+    """Refuse a file over the import limit, saying both sizes; before reading it, if possible."""
+    if size > MAX_IMPORT_BYTES:
+        raise SourceError(
+            f"The file is {_megabytes(size)}; imports are limited to "
+            f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB."
+        )
 
 
 def _megabytes(size: int) -> str:

@@ -1314,9 +1314,5 @@ def _pov_posts(text: str, segment: _Segment, cast: _Cast) -> list[ProposedPost]:
 
 def muse_for_name(name: str, muses: Sequence[MuseNames]) -> str | None:
     """The key of the muse a name stands for (name, nickname or surname, any case), if any."""
-    return _resolved_key(_build_cast(muses, ""), name, muses)
-
-
-def _resolved_key(cast: _Cast, name: str, muses: Sequence[MuseNames]) -> str | None:
-    index = cast.resolve_label(name)
+    index = _build_cast(muses, "").resolve_label(name)
     return muses[index].key if index is not None else None

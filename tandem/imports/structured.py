@@ -111,6 +111,7 @@ def proposal_from_json(data: bytes, muses: Sequence[MuseNames]) -> Proposal:
     posts: list[ProposedPost] = []
     warnings: list[str] = []
     unknown: list[str] = []
+    keys: dict[str, str | None] = {}
     for number, row in enumerate(rows, start=1):
         text = _first(row, TEXT_KEYS)
         if not isinstance(text, str) or not text.strip():
@@ -118,7 +119,9 @@ def proposal_from_json(data: bytes, muses: Sequence[MuseNames]) -> Proposal:
             continue
         name = _first(row, NAME_KEYS)
         name = names.get(name, name) if isinstance(name, str) else None
-        key = muse_for_name(name, muses) if name else None
+        if name and name not in keys:
+            keys[name] = muse_for_name(name, muses)  # a handful of names, many posts
+        key = keys.get(name) if name else None
         position = len(posts) + 1
         if name and key is None:
             if name not in unknown:

@@ -9,18 +9,17 @@ from tandem.imports import services
 from tandem.imports.forms import ImportForm
 from tandem.imports.models import ImportStatus, PendingImport
 from tandem.imports.review import paragraphs
-from tandem.imports.sources import MAX_IMPORT_BYTES
+from tandem.imports.sources import SourceError, check_size
 from tandem.muses.selectors import muses_of_writer
 
 
 def _upload_bytes(form: ImportForm) -> tuple[bytes, str]:
     upload = form.cleaned_data.get("file")
     if upload:
-        if upload.size > MAX_IMPORT_BYTES:
-            raise ValidationError(
-                f"The file is {upload.size / 1024 / 1024:.1f} MB; imports are limited to "
-                f"{MAX_IMPORT_BYTES // 1024 // 1024} MB."
-            )
+        try:
+            check_size(upload.size)  # before reading a 50 MB upload into memory
+        except SourceError as error:
+            raise ValidationError(str(error)) from error
         return upload.read(), upload.name
     return form.cleaned_data["text"].encode("utf-8"), ""
 
