@@ -193,11 +193,19 @@ class Post(models.Model):
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The reply form's one-time key: a resubmitted form (a retry after a timeout or a
+    # crash) finds the post it already made instead of making a second one.
+    submission_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["thread", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["thread", "number"], name="threads_post_number_unique")
+            models.UniqueConstraint(fields=["thread", "number"], name="threads_post_number_unique"),
+            models.UniqueConstraint(
+                fields=["author", "submission_key"],
+                condition=~models.Q(submission_key=""),
+                name="threads_post_submission_key_unique",
+            ),
         ]
 
     def __str__(self) -> str:
