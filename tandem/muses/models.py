@@ -26,6 +26,10 @@ class Muse(models.Model):
     # What an imported character card carried that Tandem has no field for (personality,
     # scenario, extensions…), kept untouched so exporting the card gives it back.
     card_data = models.JSONField(default=dict, blank=True)
+    # A stand-in, owned by an importer, for another writer's muse named in an import: it
+    # holds the imported posts until that writer accepts them (or for good, "unclaimed").
+    # It never posts, starts or joins a thread, and stays out of the muse pickers.
+    is_placeholder = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name", "pk"]

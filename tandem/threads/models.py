@@ -156,15 +156,29 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # A claim: an import named the invitee's muse. The imported posts sit with a placeholder
+    # participant (the importer's) until the invitee accepts them for ``claim_muse``.
+    claim_muse = models.ForeignKey(
+        "muses.Muse", null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
+    )
+    claim_participant = models.ForeignKey(
+        "Participant", null=True, blank=True, on_delete=models.CASCADE, related_name="claims"
+    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["thread", "invitee"],
-                condition=models.Q(status="pending"),
+                condition=models.Q(status="pending", claim_participant__isnull=True),
                 name="threads_one_pending_invitation",
-            )
+            ),
+            # One writer may be asked to claim several muses of one import, one claim each.
+            models.UniqueConstraint(
+                fields=["claim_participant"],
+                condition=models.Q(status="pending"),
+                name="threads_one_pending_claim",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -172,6 +186,14 @@ class Invitation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("invitation-respond", args=[self.pk])
+
+    @property
+    def is_claim(self) -> bool:
+        return self.claim_participant_id is not None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == InvitationStatus.PENDING
 
 
 class Post(models.Model):
