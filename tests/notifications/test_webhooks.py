@@ -108,7 +108,7 @@ def test_failures_are_retried_then_the_hook_is_switched_off_with_a_notice(
         receiver.close()
     hook.refresh_from_db()
     assert not hook.is_active
-    assert hook.last_error == "HTTP 500"
+    assert hook.last_error == "Could not deliver (status 500)"
     notice = Notification.objects.get(recipient=writer_b, kind=Kind.WEBHOOK_DISABLED)
     assert "switched off" in notice.text
 
