@@ -144,6 +144,7 @@ class ThreadConsumer(LiveConsumer):
 
     thread_id: int | None = None
     last_typing = 0.0
+    forbidden = False
 
     async def connect(self) -> None:
         self.user = _user(self.scope)
@@ -152,7 +153,12 @@ class ThreadConsumer(LiveConsumer):
         if self.thread_id is None:
             await self.refuse()
             return
-        await self.join(thread_group(self.thread_id))
+        if not await self.join(thread_group(self.thread_id)):
+            return
+        # Access may have been lost between the check and joining the group, and the
+        # "access" message sent before this socket could hear it: check once more.
+        if not await _still_readable(self.thread_id, self.user):
+            await self.let_go()
 
     async def receive_json(self, content, **kwargs) -> None:
         if content.get("type") != "typing" or self.group is None:
@@ -190,9 +196,21 @@ class ThreadConsumer(LiveConsumer):
         await self.forward(event)
 
     async def access(self, event: dict) -> None:
-        """Somebody left or declined: whoever may no longer read the thread is let go."""
+        """Somebody left or was removed, an invitation was declined or withdrawn, or the
+        thread was made private: whoever may no longer read the thread is let go. The
+        check reads the database as it is now, not what the socket knew when it opened."""
         if not await _still_readable(self.thread_id, self.user):
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.let_go()
+
+    async def let_go(self) -> None:
+        self.forbidden = True  # nothing more reaches it, whatever is still queued
+        await self.close(code=CLOSE_FORBIDDEN)
+        await self.disconnect(CLOSE_FORBIDDEN)  # leave the group now, not when the peer goes
+        self.group = None
+
+    async def forward(self, event: dict) -> None:
+        if not self.forbidden:
+            await super().forward(event)
 
 
 class WriterConsumer(LiveConsumer):

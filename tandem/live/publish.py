@@ -72,7 +72,12 @@ def messages_for(event: ThreadEvent) -> Iterable[Message]:
         yield group, {"type": "access"}
         left = Participant.objects.filter(pk=event.participant_id)
         yield from queue_messages(left.values_list("writer_id", flat=True))
-    elif kind == "invited":
+    elif kind == "visibility_changed":
+        # Made private: anonymous readers and strangers must go (each socket re-checks).
+        yield group, {"type": "access"}
+    elif kind in ("invited", "invitation_withdrawn"):
+        if kind == "invitation_withdrawn":
+            yield group, {"type": "access"}
         invitation = Invitation.objects.filter(pk=event.invitation_id)
         yield from queue_messages(invitation.values_list("invitee_id", flat=True))
     elif kind == "invitation_answered":

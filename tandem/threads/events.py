@@ -27,7 +27,7 @@ HANDLERS = [
 @dataclass(frozen=True)
 class ThreadEvent:
     kind: str  # post_created, post_changed, turn_changed, invited, invitation_answered,
-    # participant_left, status_changed, ooc_posted
+    # invitation_withdrawn, participant_left, status_changed, visibility_changed, ooc_posted
     thread_id: int
     actor_id: int | None = None
     post_id: int | None = None
