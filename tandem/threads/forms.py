@@ -1,3 +1,5 @@
+import secrets
+
 from django import forms
 from django.conf import settings
 
@@ -85,6 +87,12 @@ class PostForm(forms.Form):
         },
     )
     seen_post_count = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # A fresh key each time an empty form is shown; a bound form (a refused submit shown
+    # again) keeps the key it was sent with, so its retry is still the same submission.
+    # (Its length is checked by post_create, whose refusal the page shows as a form error.)
+    submission_key = forms.CharField(
+        required=False, widget=forms.HiddenInput, initial=lambda: secrets.token_urlsafe(24)
+    )
 
     def __init__(self, *args, muses, **kwargs):
         super().__init__(*args, **kwargs)

@@ -301,12 +301,22 @@ def thread_update(
     )
     _validate_metadata(fields)
     thread = _lock(thread)
-    previous_status = thread.status
+    previous_status, previous_visibility = thread.status, thread.visibility
     for name, value in fields.items():
         setattr(thread, name, value)
     thread.full_clean()
     thread.save(update_fields=list(fields))
     thread.tags.set(_clean_tags(tags))
+    if thread.visibility != previous_visibility:
+        # Open sockets re-check who may still read (a thread made private lets readers go).
+        emit(
+            ThreadEvent(
+                "visibility_changed",
+                thread.pk,
+                actor_id=actor.pk,
+                data={"from": previous_visibility, "to": thread.visibility},
+            )
+        )
     if thread.status != previous_status:
         emit(
             ThreadEvent(
@@ -421,6 +431,14 @@ def invitation_withdraw(*, invitation: Invitation, actor: User) -> Invitation:
         invitation.status = InvitationStatus.WITHDRAWN
         invitation.answered_at = timezone.now()
         invitation.save(update_fields=["status", "answered_at"])
+        emit(
+            ThreadEvent(
+                "invitation_withdrawn",
+                invitation.thread_id,
+                actor_id=actor.pk,
+                invitation_id=invitation.pk,
+            )
+        )
     return invitation
 
 
@@ -547,17 +565,72 @@ def post_create(
     body: str,
     seen_post_count: int | None = None,
     icon: MuseIcon | None = None,
+    submission_key: str = "",
 ) -> Post:
     """Post as one of your muses. In ordered threads only the muse whose turn it is may post.
 
     ``seen_post_count`` is how many posts the writer saw when they started: if somebody
     posted since and the turn moved away, the refusal names who.
+
+    ``submission_key`` is the reply form's one-time key: sending the same form again (a
+    retry after a timeout or a crash, a double click) returns the post it already made,
+    with no second post and no turn change. It is checked before the turn rules, since
+    the first submission has moved the turn on.
     """
+    submission_key = (submission_key or "").strip()
+    if len(submission_key) > SUBMISSION_KEY_MAX:
+        raise ValidationError("This reply form is damaged; reload the page and post again.")
+    if submission_key and (done := _already_submitted(thread, writer, submission_key)):
+        return done
     body = _clean_body(body)
     # Render before taking the thread lock: the renderer is linear but not free on long posts.
     html, words = _rendered(body)
+    try:
+        return _post_insert(
+            thread=thread,
+            writer=writer,
+            muse=muse,
+            body=body,
+            html=html,
+            words=words,
+            seen_post_count=seen_post_count,
+            icon=icon,
+            submission_key=submission_key,
+        )
+    except IntegrityError:
+        # Two identical submissions raced past the first check: the unique constraint let
+        # one in, and this one answers with it.
+        if submission_key and (done := _already_submitted(thread, writer, submission_key)):
+            return done
+        raise
+
+
+SUBMISSION_KEY_MAX = 64
+
+
+def _already_submitted(thread: Thread, writer: User, key: str) -> Post | None:
+    post = Post.objects.filter(author=writer, submission_key=key).select_related("muse").first()
+    if post is not None and post.thread_id != thread.pk:
+        raise ValidationError("This reply form was used in another thread; reload the page.")
+    return post
+
+
+def _post_insert(
+    *,
+    thread: Thread,
+    writer: User,
+    muse: Muse,
+    body: str,
+    html: str,
+    words: int,
+    seen_post_count: int | None,
+    icon: MuseIcon | None,
+    submission_key: str,
+) -> Post:
     with transaction.atomic():
         thread = _lock(thread)
+        if submission_key and (done := _already_submitted(thread, writer, submission_key)):
+            return done  # the twin submission committed while this one waited for the lock
         if muse.owner_id != writer.pk:
             raise PermissionDenied("You can only post as your own muses.")
         _check_icon(icon, muse)
@@ -590,6 +663,7 @@ def post_create(
             renderer_version=markup.RENDERER_VERSION,
             word_count=words,
             created_at=now,
+            submission_key=submission_key,
         )
         PostRevision.objects.create(
             post=post, number=1, body=body, word_count=words, created_at=now

@@ -120,6 +120,8 @@ def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                     body=form.cleaned_data["body"],
                     seen_post_count=form.cleaned_data.get("seen_post_count"),
                     icon=form.cleaned_data.get("icon"),
+                    # A resent form returns the post it already made: success, same redirect.
+                    submission_key=form.cleaned_data.get("submission_key") or "",
                 )
             except (ValidationError, PermissionDenied) as error:
                 # The writer's text stays in the form: nothing typed is lost.
