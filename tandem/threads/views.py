@@ -600,6 +600,9 @@ def composer_draft(request: HttpRequest, public_id: str) -> HttpResponse:
     if form is None:
         return JsonResponse({"error": "Only writers in this thread keep drafts here."}, status=403)
     form.is_valid()  # muse and icon are optional here; the text is saved whatever it holds
+    raw_revision = request.POST.get("revision", "").strip()
+    if raw_revision and not (raw_revision.isascii() and raw_revision.isdigit()):
+        return JsonResponse({"error": "That draft revision is not a number."}, status=400)
     try:
         draft = writing.draft_save(
             writer=request.user,
@@ -607,12 +610,16 @@ def composer_draft(request: HttpRequest, public_id: str) -> HttpResponse:
             body=request.POST.get("body", ""),
             muse=form.cleaned_data.get("muse"),
             icon=form.cleaned_data.get("icon"),
+            revision=int(raw_revision) if raw_revision else None,
         )
+    except writing.DraftConflict as conflict:
+        # An older save arriving late: the newer draft stays, and the page is told which.
+        return JsonResponse({"error": str(conflict), "revision": conflict.held}, status=409)
     except ValidationError as error:
         return JsonResponse({"error": _error_text(error)}, status=400)
     if draft is None:  # the text has just been posted
         return JsonResponse({"saved_at": None, "posted": True})
-    return JsonResponse({"saved_at": draft.updated_at.isoformat()})
+    return JsonResponse({"saved_at": draft.updated_at.isoformat(), "revision": draft.revision})
 
 
 @login_required

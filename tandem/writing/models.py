@@ -15,6 +15,9 @@ class Draft(models.Model):
     muse = models.ForeignKey("muses.Muse", null=True, blank=True, on_delete=models.SET_NULL)
     icon = models.ForeignKey("muses.MuseIcon", null=True, blank=True, on_delete=models.SET_NULL)
     body = models.TextField(blank=True)
+    # The editing client's stamp for this text (milliseconds, increasing with every edit).
+    # A save carrying an older stamp than the one held is refused: drafts never go back.
+    revision = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -53,7 +53,7 @@ def test_a_post_with_every_construct_from_draft_to_dark_mode(
     expect(preview).to_contain_text("<marquee>no scrolling</marquee>")
     expect(preview.locator("marquee")).to_have_count(0)
     expect(page.locator("#word-count-reply")).to_have_text(re.compile(r"^\d+ words$"))
-    expect(page.get_by_text(re.compile(r"^Draft saved at"))).to_be_visible(timeout=15_000)
+    expect(page.get_by_text(re.compile(r"^Saved at"))).to_be_visible(timeout=15_000)
     shoot(page, screenshots_dir, "20-composer-preview")
 
     # --- reload mid-draft: the text comes back --------------------------------------------

@@ -1,17 +1,52 @@
 // The composer: autosave drafts to the server (and to this device as a fallback),
 // post with Ctrl/Cmd+Enter. The live preview and word count come from HTMX.
+//
+// Drafts never go backwards. Every edit gets a revision stamp (milliseconds, always above
+// any stamp seen before); the server keeps a draft's stamp and refuses an older save
+// (409), so saves arriving out of order cannot undo newer text. This device keeps its own
+// copy with its stamp; on load, the newer of the server's copy (rendered into the page
+// with its stamp) and this device's copy wins. "Saved" is shown only once the server has
+// acknowledged the revision that is in the box.
 (function () {
   "use strict";
 
-  const SAVE_EVERY_MS = 3000;
+  const SAVE_EVERY_MS = 2000;
+  const RETRY_AFTER_MS = 5000;
 
   function localKey(form) {
     return "tandem:draft:" + (form.dataset.draftUrl || form.getAttribute("action") || location.pathname);
   }
 
-  function setStatus(form, text) {
+  // This device's copy: {body, revision}. Older pages stored the bare text (revision 0).
+  function readLocal(key) {
+    if (!window.localStorage) return null;
+    const raw = localStorage.getItem(key);
+    if (raw === null) return null;
+    try {
+      const copy = JSON.parse(raw);
+      if (copy && typeof copy.body === "string") {
+        return { body: copy.body, revision: Number(copy.revision) || 0 };
+      }
+    } catch (error) { /* the bare text of an older page */ }
+    return { body: raw, revision: 0 };
+  }
+
+  function writeLocal(key, body, revision) {
+    if (!window.localStorage) return;
+    try {
+      localStorage.setItem(key, JSON.stringify({ body: body, revision: revision }));
+    } catch (error) { /* storage full or refused: the server copy is all there is */ }
+  }
+
+  function dropLocal(key) {
+    if (window.localStorage) localStorage.removeItem(key);
+  }
+
+  function setStatus(form, text, state) {
     const status = form.querySelector("[data-draft-status]");
-    if (status) status.textContent = text;
+    if (!status) return;
+    status.textContent = text;
+    status.dataset.state = state || "";
   }
 
   function timeNow() {
@@ -23,58 +58,131 @@
     if (!body || form.dataset.composerReady) return;
     form.dataset.composerReady = "1";
     const key = localKey(form);
+    const draftUrl = form.dataset.draftUrl;
+    // The stamp of the text in the box, and the newest stamp the server has confirmed.
+    const serverRevision = Number(form.dataset.draftRevision) || 0;
+    let revision = serverRevision;
+    let acked = serverRevision;
+    let newestElsewhere = 0; // a newer draft another tab or device saved (409)
     let timer = null;
-    let lastSaved = body.value;
     let lastSaveAt = 0;
     let inFlight = false;
+    let paused = false; // after a failure: retry on a slower clock, or on the next edit
+    let restoring = false;
+    let submitted = false;
 
-    // A copy on this device: if the server could not be reached, the text is still here.
-    const local = window.localStorage ? localStorage.getItem(key) : null;
-    if (local && !body.value.trim()) {
-      body.value = local;
-      setStatus(form, "Restored the text you typed on this device.");
+    function refreshPreview() {
+      // The preview and word count listen for input; a restore is not an edit of its own.
+      restoring = true;
       body.dispatchEvent(new Event("input", { bubbles: true }));
+      restoring = false;
     }
 
-    let submitted = false;
+    const local = readLocal(key);
+    if (draftUrl) {
+      if (local && local.revision > serverRevision && local.body !== body.value) {
+        // This device typed past what the server has (the last save did not arrive).
+        body.value = local.body;
+        revision = local.revision;
+        setStatus(form, "Restored newer text from this device — saving…", "saving");
+        refreshPreview();
+        setTimeout(function () { saveToServer(false); }, 0);
+      } else if (local && local.revision <= serverRevision) {
+        dropLocal(key); // the server's copy is as new or newer
+      }
+    } else if (local && !body.value.trim()) {
+      body.value = local.body;
+      setStatus(form, "Restored the text you typed on this device.");
+      refreshPreview();
+    }
+
+    function saved() {
+      dropLocal(key); // the server holds this revision: it is the text's home now
+      setStatus(form, "Saved at " + timeNow(), "saved");
+    }
+
+    function answered(response, json, sent) {
+      if (response.status === 409) {
+        const held = Number(json.revision) || 0;
+        if (held === revision) {
+          acked = held; // this very text got there first (the page-hide beacon)
+          saved();
+        } else if (held < revision) {
+          acked = Math.max(acked, held); // an earlier text of ours got there; this one follows
+        } else {
+          newestElsewhere = held;
+          paused = true;
+          setStatus(form, "Not saved — newer text was saved from another tab or device", "failed");
+        }
+        return;
+      }
+      if (response.status >= 500) throw new Error("server error");
+      if (!response.ok) {
+        // Refused for a reason the writer can act on (too long, no longer in the thread):
+        // retrying the same text would be refused again.
+        paused = true;
+        setStatus(form, "Not saved — " + (json.error || "refused") + " Kept on this device.", "failed");
+        return;
+      }
+      if (json.posted) {
+        acked = Math.max(acked, sent); // this text is the writer's latest post already
+        dropLocal(key);
+        setStatus(form, "Already posted", "saved");
+        return;
+      }
+      acked = Math.max(acked, Number(json.revision) || sent);
+      if (acked >= revision) saved();
+    }
 
     function saveToServer(useBeacon) {
       // Once the form is sent, the post is the text's home; leaving the page saves nothing.
-      if (submitted || !form.dataset.draftUrl || body.value === lastSaved) return;
+      if (submitted || !draftUrl || revision <= acked) return;
       const data = new FormData(form);
+      data.set("revision", String(revision));
       if (useBeacon && navigator.sendBeacon) {
-        navigator.sendBeacon(form.dataset.draftUrl, data);
-        lastSaved = body.value;
+        // No answer comes back: the status stays "Saving…" and the device copy stays.
+        navigator.sendBeacon(draftUrl, data);
         return;
       }
-      if (inFlight) return;
+      if (inFlight) return; // one at a time; the newest text follows when this one is back
       inFlight = true;
-      const sent = body.value;
-      fetch(form.dataset.draftUrl, { method: "POST", body: data, credentials: "same-origin" })
+      paused = false;
+      const sent = revision;
+      setStatus(form, "Saving…", "saving");
+      fetch(draftUrl, { method: "POST", body: data, credentials: "same-origin" })
         .then(function (response) {
-          return response.json().then(function (json) {
-            if (!response.ok) throw new Error(json.error || "not saved");
-            lastSaved = sent;
-            setStatus(form, "Draft saved at " + timeNow());
-          });
+          return response.json().then(function (json) { answered(response, json, sent); });
         })
-        .catch(function (error) {
-          setStatus(form, "Saved on this device only (" + error.message + "). Keep this tab open.");
+        .catch(function () {
+          paused = true;
+          setStatus(form, "Not saved — kept on this device", "failed");
+          clearTimeout(timer);
+          timer = setTimeout(function () { saveToServer(false); }, RETRY_AFTER_MS);
         })
         .finally(function () {
           inFlight = false;
           lastSaveAt = Date.now();
+          if (!paused && revision > acked) schedule();
         });
     }
 
     function schedule() {
-      if (window.localStorage) localStorage.setItem(key, body.value);
       clearTimeout(timer);
       const wait = Math.max(0, SAVE_EVERY_MS - (Date.now() - lastSaveAt));
       timer = setTimeout(function () { saveToServer(false); }, wait);
     }
 
-    body.addEventListener("input", schedule);
+    body.addEventListener("input", function () {
+      if (restoring) return;
+      if (!draftUrl) {
+        writeLocal(key, body.value, Date.now());
+        return;
+      }
+      revision = Math.max(Date.now(), revision + 1, newestElsewhere + 1);
+      writeLocal(key, body.value, revision); // at once: a reload a moment later finds it
+      setStatus(form, "Saving…", "saving");
+      schedule();
+    });
     body.addEventListener("blur", function () { saveToServer(false); });
     window.addEventListener("pagehide", function () { saveToServer(true); });
     document.addEventListener("visibilitychange", function () {
@@ -92,7 +200,7 @@
       submitted = true;
       clearTimeout(timer);
       // The server keeps the draft until the post is accepted; this device's copy can go.
-      if (window.localStorage) localStorage.removeItem(key);
+      dropLocal(key);
     });
   }
 
