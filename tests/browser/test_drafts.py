@@ -64,9 +64,7 @@ def test_a_quick_reload_after_typing_never_loses_text(new_context, page_problems
 
 
 @pytest.mark.browser
-def test_the_status_says_not_saved_while_the_server_cannot_be_reached(
-    new_context, page_problems
-):
+def test_the_status_says_not_saved_while_the_server_cannot_be_reached(new_context, page_problems):
     page = new_context().new_page()
     open_new_thread(page, "offline")
     body = page.locator("#id_body")

@@ -49,9 +49,7 @@ def test_a_save_without_a_revision_counts_as_the_newest(writer_a, coffee_cart):
     assert plain.body == "unstamped" and plain.revision > held
 
 
-def test_a_late_save_of_the_posted_text_does_not_delete_a_newer_draft(
-    writer_a, coffee_cart, ivy
-):
+def test_a_late_save_of_the_posted_text_does_not_delete_a_newer_draft(writer_a, coffee_cart, ivy):
     services.post_create(thread=coffee_cart, writer=writer_a, muse=ivy, body="the opening line")
     draft_save(writer=writer_a, thread=coffee_cart, body="the next reply", revision=20)
     with pytest.raises(DraftConflict):
