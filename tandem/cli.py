@@ -245,23 +245,42 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise CommandError("say who owns the new thread with --owner USERNAME")
         if not specs:
             raise CommandError("name the thread's muses with --muse NAME[=OWNER]")
-        muses = services.resolve_muses(owner, specs, may_create_for_others=True)
+        muses = services.resolve_muses(owner, specs, may_create_for_others=args.trust_owners)
         proposal, warnings = services.proposal_for(
             data, services.muse_names(muses), filename=path.name, fmt=args.format
         )
         posts = services.posts_of_proposal(proposal, muses)
         with _Progress("Importing posts") as progress:
             thread = services.thread_import(
-                owner=owner, title=title, posts=posts, muses=muses, progress=progress
+                owner=owner,
+                title=title,
+                posts=posts,
+                muses=muses,
+                progress=progress,
+                trust_owners=args.trust_owners,
             )
     except ValidationError as error:
         raise CommandError(_messages(error)) from error
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    claims = sorted({i.invitee.username for i in thread.invitations.select_related("invitee")})
     if args.json:
-        print(json.dumps({"url": absolute_url(thread.get_absolute_url()), "posts": len(posts)}))
+        print(
+            json.dumps(
+                {
+                    "url": absolute_url(thread.get_absolute_url()),
+                    "posts": len(posts),
+                    "awaiting": claims,
+                }
+            )
+        )
     else:
         print(f"Imported {len(posts)} posts: {absolute_url(thread.get_absolute_url())}")
+        if claims:
+            print(
+                f"Waiting for {', '.join(claims)} to accept their muses' posts (invitations "
+                "sent; --trust-owners skips this)."
+            )
     return 0
 
 
@@ -354,7 +373,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
         mapping[old.strip()] = new.strip()
     try:
         with _Progress("Restoring") as progress:
-            report = restore(path, actor=None, username_map=mapping, progress=progress)
+            report = restore(
+                path,
+                actor=None,
+                username_map=mapping,
+                progress=progress,
+                trust_owners=args.trust_owners,
+            )
     except (RestoreError, ValidationError) as error:
         raise CommandError(_messages(error)) from error
     print(f"Restored: {report}")
@@ -415,6 +440,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imports.add_argument("--owner", metavar="USERNAME", help="who owns the new, private thread")
     imports.add_argument("--format", default="auto", choices=["auto", "text", "md", "html", "json"])
+    imports.add_argument(
+        "--trust-owners",
+        action="store_true",
+        help="put other writers' muses (NAME=OWNER) in at once, creating missing ones, "
+        "without asking their writers (default: each gets an invitation to accept)",
+    )
     imports.add_argument("--dry-run", action="store_true", help="show the proposal only")
     imports.add_argument("--json", action="store_true", help="print JSON")
     imports.set_defaults(handler=cmd_import)
@@ -442,7 +473,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="OLD=NEW",
-        help="restore OLD's things under the username NEW (an existing account: attach to it)",
+        help="restore OLD's things under the username NEW (an existing account: attach to "
+        "it, which needs --trust-owners)",
+    )
+    restore.add_argument(
+        "--trust-owners",
+        action="store_true",
+        help="allow --map onto existing accounts: their owners are not asked first",
     )
     restore.set_defaults(handler=cmd_restore)
 

@@ -30,6 +30,12 @@ class RestoreForm(forms.Form):
         help_text="One per line, old=new. Map a name to an existing account to attach to it; "
         "existing accounts are never overwritten.",
     )
+    trust_owners = forms.BooleanField(
+        label="Trust the owners of existing accounts",
+        required=False,
+        help_text="Needed to attach to an existing account: its owner is not asked before "
+        "the file's threads, posts and muses become theirs.",
+    )
 
     def clean_username_map(self) -> dict[str, str]:
         mapping = {}

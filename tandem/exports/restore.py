@@ -1486,6 +1486,7 @@ def restore(
     actor: User | None,
     username_map: dict[str, str] | None = None,
     progress: Progress | None = None,
+    trust_owners: bool = False,
 ) -> RestoreReport:
     """Restore a backup zip or a thread JSON into this instance, all or nothing.
 
@@ -1494,11 +1495,25 @@ def restore(
     here}``; mapping a name to an account that exists here attaches the file's writer to
     it (its profile, preferences and muses are left alone). A name in the file that already
     exists here and is not mapped is refused. ``progress(done, total)`` counts threads.
+
+    Attaching to an existing account puts posts and muses in it without its owner's
+    consent, and a restore has no per-muse review to ask them: it is refused unless the
+    admin says they trust the owners (``trust_owners``: ``--trust-owners``, or the box on
+    the restore page). Accounts the restore creates need no consent.
     """
     if actor is not None and not (actor.is_staff or actor.is_superuser):
         raise PermissionDenied("Only administrators can restore backups.")
     parsed = read_restore_file(source)
     accounts = _resolve_usernames(parsed.usernames(), username_map or {})
+    attached = sorted((a.existing.username for a in accounts if a.existing), key=str.lower)
+    if attached and not trust_owners:
+        names = ", ".join(attached)
+        raise RestoreError(
+            f"Restoring onto the existing account{'s' if len(attached) > 1 else ''} {names} "
+            "needs --trust-owners (on the restore page: “Trust the owners of existing "
+            "accounts”): a restore cannot ask them to accept what it puts in their account. "
+            "Without it, map the names to new accounts instead."
+        )
     try:
         return _Restorer(parsed, accounts, progress).run()
     except (IntegrityError, DataError) as error:

@@ -84,6 +84,7 @@ def restore_upload(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["file"].read(),
                 actor=request.user,
                 username_map=form.cleaned_data["username_map"],
+                trust_owners=form.cleaned_data["trust_owners"],
             )
         except (RestoreError, ValidationError) as error:
             form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))

@@ -39,8 +39,8 @@ class ImportForm(forms.Form):
         label="Other muses",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line. A partner’s muse as name=username (it must exist); "
-        "a name alone creates a new muse of yours.",
+        help_text="One per line. A partner’s muse as name=username (it must exist; they "
+        "are asked to accept its posts); a name alone creates a new muse of yours.",
     )
 
     def __init__(self, *args, muses, **kwargs):

@@ -23,7 +23,9 @@ from tandem.imports.sources import SourceError, check_size, read_source
 from tandem.imports.splitter import MuseNames, Proposal, propose
 from tandem.imports.structured import StructuredError, looks_like_json, proposal_from_json
 from tandem.muses.models import Muse
+from tandem.threads.events import ThreadEvent, emit
 from tandem.threads.models import (
+    Invitation,
     Participant,
     Post,
     PostRevision,
@@ -40,6 +42,16 @@ from tandem.writing.dialogue import find_dialogue
 from tandem.writing.wordcount import count_words
 
 Progress = Callable[[int, int], None]
+
+#: An import names at most this many muses (each may become a claim, an invitation).
+MAX_IMPORT_MUSES = 20
+
+
+def _check_muse_count(count: int) -> None:
+    if count > MAX_IMPORT_MUSES:
+        raise ValidationError(
+            f"An import may name at most {MAX_IMPORT_MUSES} muses; this one names {count}."
+        )
 
 
 @dataclass(frozen=True)
@@ -66,7 +78,7 @@ class ImportedPost:
 
 
 def _find_muse(owner: User, name: str) -> Muse | None:
-    candidates = Muse.objects.filter(owner=owner).filter(
+    candidates = Muse.objects.filter(owner=owner, is_placeholder=False).filter(
         Q(name__iexact=name) | Q(nicknames__icontains=name)
     )
     for muse in candidates.order_by("archived_at", "pk"):
@@ -82,8 +94,11 @@ def resolve_muses(
 ) -> list[Muse]:
     """The muses named for an import, found by name or nickname (any case) among their
     writer's muses. A muse of the importer's that does not exist yet is created; one of
-    another writer's only from the command line (``may_create_for_others``), because on the
-    web nobody may add characters to someone else's account."""
+    another writer's only when the server's admin trusts the owners (``tandem import
+    --trust-owners``), because nobody else may add characters to someone else's account.
+    Naming another writer's muse does not put it in the thread: ``thread_import`` asks
+    its writer first (a claim)."""
+    _check_muse_count(len(specs))
     muses: list[Muse] = []
     for spec in specs:
         owner = importer
@@ -195,6 +210,7 @@ def import_propose(
         raise ValidationError({"title": "The imported thread needs a title."})
     if not muses:
         raise ValidationError("Name at least one muse who writes in this thread.")
+    _check_muse_count(len(muses))
     proposal, warnings = proposal_for(data, muse_names(muses), filename=filename, fmt=fmt)
     if not proposal.posts:
         raise ValidationError("There is nothing to import: the text has no words.")
@@ -365,12 +381,18 @@ def thread_import(
     muses: Sequence[Muse] = (),
     visibility: str = Visibility.PRIVATE,
     progress: Progress | None = None,
+    trust_owners: bool = False,
 ) -> Thread:
     """Create a private thread holding already-written posts, in order, with their dates.
 
     Every named muse takes part (in order of first posting; muses that never post last);
     the turn order and whose turn is next follow from the history as if the posts had been
     written here. Posts are rendered before the transaction, which then only inserts rows.
+
+    Another writer's muse does not join without its writer's consent: it is stood in for by
+    a placeholder muse of the importer's (same name), whose participant holds its posts, and
+    its writer gets a claim (an invitation) to take them. Only ``trust_owners`` (the
+    server's admin, ``tandem import --trust-owners``) puts the writers' own muses in at once.
     """
     title = title.strip()
     _validate_metadata({"title": title, "visibility": visibility})
@@ -392,6 +414,12 @@ def thread_import(
     for muse in [p.muse for p in posts] + list(muses):
         if muse not in order:
             order.append(muse)
+    _check_muse_count(len(order))
+    foreign = [m for m in order if m.owner_id != owner.pk and not trust_owners]
+    if foreign and visibility != Visibility.PRIVATE:
+        raise ValidationError(
+            "An import naming other writers' muses stays private until they accept."
+        )
     dates = _dates(posts, timezone.now())
 
     with transaction.atomic():
@@ -402,8 +430,20 @@ def thread_import(
         started = min(dates)
         Thread.objects.filter(pk=thread.pk).update(created_at=started)
         thread.created_at = started
+        # Who stands for each named muse in the thread: itself, or the importer's placeholder.
+        stand_in = {muse.pk: muse for muse in order}
+        for muse in foreign:
+            stand_in[muse.pk] = Muse.objects.create(
+                owner=owner,
+                name=muse.name,
+                pronouns=muse.pronouns,
+                accent_colour=muse.accent_colour,
+                is_placeholder=True,
+            )
         participants = {
-            muse.pk: Participant.objects.create(thread=thread, muse=muse, writer_id=muse.owner_id)
+            muse.pk: Participant.objects.create(
+                thread=thread, muse=stand_in[muse.pk], writer_id=stand_in[muse.pk].owner_id
+            )
             for muse in order
         }
         Participant.objects.filter(thread=thread).update(joined_at=started)
@@ -412,8 +452,8 @@ def thread_import(
                 thread=thread,
                 number=number,
                 participant=participants[post.muse.pk],
-                muse=post.muse,
-                author_id=post.muse.owner_id,
+                muse=stand_in[post.muse.pk],
+                author_id=stand_in[post.muse.pk].owner_id,
                 body=body,
                 body_html=html,
                 renderer_version=markup.RENDERER_VERSION,
@@ -448,7 +488,7 @@ def thread_import(
                 thread=thread,
                 kind=TurnEventKind.POST,
                 participant=participants[post.muse.pk],
-                actor_id=post.muse.owner_id,
+                actor_id=stand_in[post.muse.pk].owner_id,
                 created_at=date,
             )
             for post, date in zip(posts, dates, strict=True)
@@ -457,6 +497,16 @@ def thread_import(
         # The writers wrote (and read) all of it already: nothing in it is unread for them.
         ThreadWriterState.objects.bulk_create(
             ThreadWriterState(thread=thread, writer_id=writer_id, last_read_number=len(posts))
-            for writer_id in dict.fromkeys(muse.owner_id for muse in order)
+            for writer_id in dict.fromkeys(stand_in[muse.pk].owner_id for muse in order)
         )
+        for muse in foreign:
+            claim = Invitation.objects.create(
+                thread=thread,
+                invitee_id=muse.owner_id,
+                invited_by=owner,
+                claim_muse=muse,
+                claim_participant=participants[muse.pk],
+            )
+            # The one thing the import announces: the writer must hear they are asked.
+            emit(ThreadEvent("invited", thread.pk, actor_id=owner.pk, invitation_id=claim.pk))
     return thread

@@ -121,7 +121,8 @@ def _review_context(pending: PendingImport, error: str = "") -> dict:
                 "rows": min(14, max(4, post["text"].count("\n") + len(post["text"]) // 80 + 1)),
             }
         )
-    return {"pending": pending, "rows": rows, "error": error}
+    partners = [m for m in pending.muses if m["writer"].lower() != pending.owner.username.lower()]
+    return {"pending": pending, "rows": rows, "error": error, "partners": partners}
 
 
 @login_required

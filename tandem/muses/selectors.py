@@ -8,8 +8,14 @@ from tandem.muses.character_files import CharacterRecord
 from tandem.muses.models import Muse
 
 
-def muses_of_writer(writer: User, *, include_archived: bool = True) -> QuerySet[Muse]:
+def muses_of_writer(
+    writer: User, *, include_archived: bool = True, include_placeholders: bool = False
+) -> QuerySet[Muse]:
+    """A writer's muses. Placeholders (stand-ins for another writer's muse in an import)
+    are left out: nobody picks them to start, join or post."""
     muses = Muse.objects.filter(owner=writer)
+    if not include_placeholders:
+        muses = muses.filter(is_placeholder=False)
     if not include_archived:
         muses = muses.filter(archived_at__isnull=True)
     return muses

@@ -88,13 +88,21 @@ def handle_event(event: ThreadEvent) -> None:
                 url=url + "?page=last#reply",
             )
     elif event.kind == "invited":
-        invitation = Invitation.objects.select_related("invitee").get(pk=event.invitation_id)
+        invitation = Invitation.objects.select_related("invitee", "claim_muse").get(
+            pk=event.invitation_id
+        )
+        text = f"{actor_name} invited you to “{thread.title}”."
+        if invitation.claim_muse is not None:
+            text = (
+                f"{actor_name} imported “{thread.title}” with posts by your muse "
+                f"{invitation.claim_muse.name}: accept or decline them."
+            )
         notify(
             recipient=invitation.invitee,
             kind=Kind.INVITED,
             thread=thread,
             actor=actor,
-            text=f"{actor_name} invited you to “{thread.title}”.",
+            text=text[:300],
             url=invitation.get_absolute_url(),
         )
     elif event.kind == "invitation_answered":

@@ -4,12 +4,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from tandem.accounts.models import User
-from tandem.threads.models import (
-    InvitationStatus,
-    Participant,
-    Thread,
-    Visibility,
-)
+from tandem.threads.models import Participant, Thread, Visibility
 
 
 def is_participant(thread: Thread, user: User) -> bool:
@@ -23,9 +18,9 @@ def can_read(thread: Thread, user: User) -> bool:
         return True
     if not user.is_authenticated:
         return False
-    if thread.owner_id == user.pk or is_participant(thread, user):
-        return True
-    return thread.invitations.filter(invitee=user, status=InvitationStatus.PENDING).exists()
+    # A pending invitee is not a reader: before accepting they see only what the invitation
+    # page shows (title, summary, first post, and a claim's own posts).
+    return thread.owner_id == user.pk or is_participant(thread, user)
 
 
 def get_readable_thread(user: User, public_id: str) -> Thread:

@@ -222,3 +222,62 @@ def public_threads_of_muse(muse: Muse) -> QuerySet[Thread]:
         .distinct()
         .order_by("-last_post_at", "-created_at")
     )
+
+
+# ---------------------------------------------------------------------------- claims
+
+
+def mark_claims(thread: Thread, posts: list[Post]) -> None:
+    """Give each post held by an import's placeholder muse its pending claim (``post.claim``,
+    None once declined or withdrawn), for the "imported by …, awaiting …" label."""
+    if not any(post.muse.is_placeholder for post in posts):
+        return
+    claims = {
+        claim.claim_participant_id: claim
+        for claim in thread.invitations.filter(
+            status=InvitationStatus.PENDING, claim_participant__isnull=False
+        ).select_related("invitee")
+    }
+    for post in posts:
+        post.claim = claims.get(post.participant_id)
+
+
+#: How many of a claim's posts the invitation page lists (the count covers them all).
+CLAIM_POSTS_LISTED = 50
+
+
+def _opening(text: str, *, lines: int = 3, chars: int = 300) -> str:
+    """The first few non-empty lines of a post, for a preview."""
+    kept = [line for line in text.splitlines() if line.strip()][:lines]
+    opening = "\n".join(kept)
+    if len(opening) > chars:
+        opening = opening[:chars].rstrip() + "…"
+    elif len(kept) < len([line for line in text.splitlines() if line.strip()]):
+        opening += " …"
+    return opening
+
+
+@dataclass
+class InvitationPreview:
+    """What a pending invitee may see of a private thread: its title, summary and first post,
+    and for a claim the posts that would become their muse's. Nothing else."""
+
+    first_post: Post | None
+    claim_posts: list[tuple[int, str, bool]]  # (number, opening lines, removed)
+    claim_count: int
+
+
+def invitation_preview(invitation: Invitation) -> InvitationPreview:
+    thread = invitation.thread
+    first = thread.posts.filter(number=1, deleted_at__isnull=True).select_related("muse").first()
+    claim_posts, claim_count = [], 0
+    if invitation.claim_participant_id is not None:
+        claimed = Post.objects.filter(participant_id=invitation.claim_participant_id).order_by(
+            "number"
+        )
+        claim_count = claimed.count()
+        claim_posts = [
+            (post.number, "" if post.is_deleted else _opening(post.body), post.is_deleted)
+            for post in claimed[:CLAIM_POSTS_LISTED]
+        ]
+    return InvitationPreview(first_post=first, claim_posts=claim_posts, claim_count=claim_count)

@@ -257,6 +257,7 @@ def thread_create(
     _validate_metadata(fields)
     if muse.owner_id != owner.pk:
         raise PermissionDenied("You can only start a thread with one of your own muses.")
+    _check_not_placeholder(muse)
     if muse.is_archived:
         raise ValidationError({"muse": f"{muse.name} is archived; unarchive them first."})
     thread = Thread(owner=owner, **fields)
@@ -273,6 +274,22 @@ def thread_create(
 def _check_owner(thread: Thread, actor: User) -> None:
     if thread.owner_id != actor.pk:
         raise PermissionDenied("Only the thread's owner can do that.")
+
+
+def _check_not_placeholder(muse: Muse) -> None:
+    # A placeholder only holds imported posts for another writer's muse; it never writes.
+    if muse.is_placeholder:
+        raise PermissionDenied(
+            f"{muse.name} stands in for another writer's muse in an import; "
+            "it cannot post, start or join threads."
+        )
+
+
+def pending_claims(thread: Thread):
+    """The thread's claims still waiting for an answer (see ``thread_import``)."""
+    return thread.invitations.filter(
+        status=InvitationStatus.PENDING, claim_participant__isnull=False
+    ).select_related("invitee", "claim_muse")
 
 
 @transaction.atomic
@@ -301,6 +318,15 @@ def thread_update(
     )
     _validate_metadata(fields)
     thread = _lock(thread)
+    if visibility != Visibility.PRIVATE and pending_claims(thread).exists():
+        waiting = ", ".join(sorted({c.invitee.username for c in pending_claims(thread)}))
+        raise ValidationError(
+            {
+                "visibility": "This thread stays private until every imported muse's writer "
+                f"has answered (waiting on {waiting}): their posts cannot be shown as "
+                "theirs before they accept."
+            }
+        )
     previous_status, previous_visibility = thread.status, thread.visibility
     for name, value in fields.items():
         setattr(thread, name, value)
@@ -380,16 +406,30 @@ def _check_pending(invitation: Invitation, writer: User) -> None:
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, writer: User, muse: Muse) -> Participant:
-    """Accept by bringing one of your muses into the thread."""
+def invitation_accept(
+    *, invitation: Invitation, writer: User, muse: Muse | None = None
+) -> Participant:
+    """Accept by bringing one of your muses into the thread.
+
+    A claim (an import that named the writer's muse) is accepted for the muse it names, or
+    for ``muse`` if that muse has been deleted since: the imported posts become its posts.
+    """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     _check_pending(invitation, writer)
+    if invitation.is_claim and invitation.claim_muse_id is not None:
+        muse = invitation.claim_muse
+    if muse is None:
+        raise ValidationError({"muse": "Choose one of your muses."})
     if muse.owner_id != writer.pk:
         raise PermissionDenied("You can only bring one of your own muses.")
+    _check_not_placeholder(muse)
     if muse.is_archived:
         raise ValidationError({"muse": f"{muse.name} is archived; unarchive them first."})
     thread = _lock(invitation.thread)
-    participant = _join(thread, muse, writer)
+    if invitation.is_claim:
+        participant = _claim_take(thread, invitation, writer, muse)
+    else:
+        participant = _join(thread, muse, writer)
     invitation.status = InvitationStatus.ACCEPTED
     invitation.answered_at = timezone.now()
     invitation.save(update_fields=["status", "answered_at"])
@@ -405,6 +445,58 @@ def invitation_accept(*, invitation: Invitation, writer: User, muse: Muse) -> Pa
     return participant
 
 
+def _claim_take(thread: Thread, invitation: Invitation, writer: User, muse: Muse) -> Participant:
+    """The placeholder participant of a claim becomes the writer's muse, with its posts.
+
+    The participant row (and so its id) stays: the turn log refers to it and stays valid.
+    The caller holds the thread lock.
+    """
+    participant = Participant.objects.select_related("muse").get(pk=invitation.claim_participant_id)
+    if thread.participants.filter(muse=muse).exclude(pk=participant.pk).exists():
+        raise ValidationError(
+            {
+                "muse": f"{muse.name} is already in this thread, so the imported posts cannot "
+                "become theirs too. Ask the thread's owner to take them out first."
+            }
+        )
+    placeholder = participant.muse
+    participant.muse, participant.writer = muse, writer
+    participant.save(update_fields=["muse", "writer"])
+    if participant.left_at is not None:
+        # The owner took the placeholder out meanwhile: accepting brings the muse back in.
+        participant.left_at = None
+        participant.save(update_fields=["left_at"])
+        _record(thread, TurnEventKind.JOIN, participant=participant, actor=writer)
+    Post.objects.filter(participant=participant).update(muse=muse, author=writer)
+    TurnEvent.objects.filter(participant=participant, kind=TurnEventKind.POST).update(actor=writer)
+    if placeholder.is_placeholder and not (
+        placeholder.posts.exists() or placeholder.participations.exists()
+    ):
+        Draft.objects.filter(muse=placeholder).update(muse=None)
+        placeholder.delete()
+    # The writer wrote (and read) the history already; nothing in it is unread for them.
+    state, _ = ThreadWriterState.objects.get_or_create(thread=thread, writer=writer)
+    if state.last_read_number < thread.post_count:
+        state.last_read_number = thread.post_count
+        state.save(update_fields=["last_read_number"])
+    return participant
+
+
+def _claim_drop(invitation: Invitation) -> None:
+    """A claim declined or withdrawn: the posts stay with the importer's placeholder muse,
+    which says so in its name."""
+    participant = invitation.claim_participant
+    if participant is None:
+        return
+    placeholder = participant.muse
+    if placeholder.is_placeholder and not placeholder.name.endswith(UNCLAIMED_SUFFIX):
+        placeholder.name = placeholder.name[: 100 - len(UNCLAIMED_SUFFIX)] + UNCLAIMED_SUFFIX
+        placeholder.save(update_fields=["name"])
+
+
+UNCLAIMED_SUFFIX = " (unclaimed)"
+
+
 @transaction.atomic
 def invitation_decline(*, invitation: Invitation, writer: User) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -412,6 +504,7 @@ def invitation_decline(*, invitation: Invitation, writer: User) -> Invitation:
     invitation.status = InvitationStatus.DECLINED
     invitation.answered_at = timezone.now()
     invitation.save(update_fields=["status", "answered_at"])
+    _claim_drop(invitation)
     emit(
         ThreadEvent(
             "invitation_answered",
@@ -431,6 +524,7 @@ def invitation_withdraw(*, invitation: Invitation, actor: User) -> Invitation:
         invitation.status = InvitationStatus.WITHDRAWN
         invitation.answered_at = timezone.now()
         invitation.save(update_fields=["status", "answered_at"])
+        _claim_drop(invitation)
         emit(
             ThreadEvent(
                 "invitation_withdrawn",
@@ -452,6 +546,7 @@ def participant_add_muse(*, thread: Thread, writer: User, muse: Muse) -> Partici
         raise PermissionDenied("Only writers in this thread can bring more muses.")
     if muse.owner_id != writer.pk:
         raise PermissionDenied("You can only bring one of your own muses.")
+    _check_not_placeholder(muse)
     if muse.is_archived:
         raise ValidationError({"muse": f"{muse.name} is archived; unarchive them first."})
     return _join(thread, muse, writer)
@@ -633,6 +728,7 @@ def _post_insert(
             return done  # the twin submission committed while this one waited for the lock
         if muse.owner_id != writer.pk:
             raise PermissionDenied("You can only post as your own muses.")
+        _check_not_placeholder(muse)
         _check_icon(icon, muse)
         participant = _active_participant(thread, muse)
         if participant is None:

@@ -24,7 +24,7 @@ from tandem.threads.forms import (
     ThreadEditForm,
 )
 from tandem.threads.models import Invitation, Participant, Post
-from tandem.threads.permissions import get_readable_thread, is_owner, is_participant
+from tandem.threads.permissions import can_read, get_readable_thread, is_owner, is_participant
 from tandem.writing import services as writing
 from tandem.writing.diff import word_diff
 from tandem.writing.selectors import draft_for
@@ -81,6 +81,8 @@ def thread_new(request: HttpRequest) -> HttpResponse:
 
 
 def _reply_form(request, thread, my_muses, data=None, draft=None):
+    # An import's placeholder muse holds posts for another writer; nobody writes as it.
+    my_muses = [m for m in my_muses if not m.is_placeholder]
     if not my_muses:
         return None
     muses = muses_of_writer(request.user).filter(pk__in=[m.pk for m in my_muses])
@@ -139,6 +141,7 @@ def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     # Evaluate the page once: the posts re-rendered here are the ones the template shows.
     page.object_list = list(page.object_list)
     writing.refresh_rendered(page.object_list)
+    selectors.mark_claims(thread, page.object_list)
     state = selectors.writer_state(thread, request.user)
     first_unread = selectors.first_unread_number(thread, state)
     if page.object_list and request.method == "GET":
@@ -195,6 +198,7 @@ def post_fragment(request: HttpRequest, public_id: str, number: int) -> HttpResp
     thread = get_readable_thread(request.user, public_id)
     post = get_object_or_404(selectors.thread_posts(thread), number=number)
     writing.refresh_rendered([post])
+    selectors.mark_claims(thread, [post])
     if request.GET.get("read") == "1":  # the page is in front of the reader
         services.read_position_advance(thread=thread, writer=request.user, number=post.number)
     return render(request, "threads/thread_detail.html#post-item", {"thread": thread, "post": post})
@@ -345,19 +349,26 @@ def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invitation_respond(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(
-        Invitation.objects.select_related("thread", "invited_by"), pk=pk, invitee=request.user
+        Invitation.objects.select_related("thread", "invited_by", "claim_muse"),
+        pk=pk,
+        invitee=request.user,
     )
     muses = muses_of_writer(request.user, include_archived=False)
-    form = MuseChoiceForm(request.POST or None, muses=muses)
+    # A claim names the muse the imported posts are for; the writer only picks one if
+    # that muse has been deleted since.
+    picks_muse = not (invitation.is_claim and invitation.claim_muse_id)
+    form = MuseChoiceForm(request.POST or None, muses=muses) if picks_muse else None
     if request.method == "POST":
         try:
             if request.POST.get("answer") == "decline":
                 services.invitation_decline(invitation=invitation, writer=request.user)
                 messages.success(request, f"You declined “{invitation.thread.title}”.")
                 return redirect("home")
-            if form.is_valid():
+            if form is None or form.is_valid():
                 participant = services.invitation_accept(
-                    invitation=invitation, writer=request.user, muse=form.cleaned_data["muse"]
+                    invitation=invitation,
+                    writer=request.user,
+                    muse=form.cleaned_data["muse"] if form is not None else None,
                 )
                 messages.success(
                     request, f"{participant.muse.name} joined “{invitation.thread.title}”."
@@ -365,11 +376,18 @@ def invitation_respond(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(invitation.thread)
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, _error_text(error))
-    return render(
-        request,
-        "threads/invitation_respond.html",
-        {"invitation": invitation, "form": form, "has_muses": muses.exists()},
-    )
+        invitation.refresh_from_db()
+    context = {"invitation": invitation, "form": form, "has_muses": muses.exists()}
+    if invitation.is_pending:
+        preview = selectors.invitation_preview(invitation)
+        if preview.first_post is not None:
+            writing.refresh_rendered([preview.first_post])
+        context["preview"] = preview
+    else:
+        # Once answered or withdrawn the invitation shows no more of the thread than the
+        # writer may now read: its current title only if they can read it.
+        context["thread_readable"] = can_read(invitation.thread, request.user)
+    return render(request, "threads/invitation_respond.html", context)
 
 
 @login_required

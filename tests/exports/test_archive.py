@@ -240,6 +240,7 @@ def test_mapping_to_an_existing_account_attaches_without_touching_it(rich_story,
         exported(rich_story),
         actor=None,
         username_map={"ALICE": "alice", "bram": "bram2", "cleo": "cleo2"},
+        trust_owners=True,  # attaching to an existing account needs it (issue 9)
     )
 
     alice = User.objects.get(pk=writer_a.pk)

@@ -290,8 +290,12 @@ def test_attaching_the_owner_keeps_their_account_as_it_is(full_account):
     prefs_before = NotificationSettings.objects.filter(writer=full_account).values().get()
     muses_before = set(full_account.muses.values_list("pk", flat=True))
 
+    # Attaching to an existing account needs the admin's explicit trust (issue 9).
     report = restore(
-        raw, actor=None, username_map={"alice": "alice", "bram": "bram2", "cleo": "cleo2"}
+        raw,
+        actor=None,
+        username_map={"alice": "alice", "bram": "bram2", "cleo": "cleo2"},
+        trust_owners=True,
     )
 
     alice = User.objects.get(pk=full_account.pk)

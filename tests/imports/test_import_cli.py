@@ -59,7 +59,7 @@ def test_import_creates_a_private_thread_and_prints_its_url(
 ):
     code = main(
         ["import", str(paste_file), "--title", "Bakery at night", "--muse", "ivy",
-         "--muse", "hale=bram", "--owner", "alice"]
+         "--muse", "hale=bram", "--owner", "alice", "--trust-owners"]
     )  # fmt: skip
     assert code == 0
     thread = Thread.objects.get()
@@ -117,7 +117,10 @@ def test_export_of_an_unknown_thread(transactional_db, capsys):
 def test_backup_then_restore_under_new_names(
     transactional_db, paste_file, tmp_path, capsys, writer_a, writer_b, ivy, hale
 ):
-    main(["import", str(paste_file), "--owner", "alice", "--muse", "ivy", "--muse", "hale=bram"])
+    main(
+        ["import", str(paste_file), "--owner", "alice", "--muse", "ivy", "--muse", "hale=bram",
+         "--trust-owners"]
+    )  # fmt: skip
     target = tmp_path / "alice.zip"
     assert main(["backup", "alice", "-o", str(target)]) == 0
     assert zipfile.is_zipfile(target)

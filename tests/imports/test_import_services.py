@@ -42,8 +42,9 @@ def test_thread_import_keeps_order_dates_and_a_consistent_turn(writer_a, ivy, ha
         services.ImportedPost(muse=hale, body="hale answers."),
         services.ImportedPost(muse=ivy, body="ivy again, **bold**."),
     ]
+    # Trusted (the admin's --trust-owners): bram's Hale goes in as itself, no claim.
     thread = services.thread_import(
-        owner=writer_a, title=" Bakery ", posts=posts, muses=[ivy, hale]
+        owner=writer_a, title=" Bakery ", posts=posts, muses=[ivy, hale], trust_owners=True
     )
 
     assert thread.title == "Bakery"
@@ -126,7 +127,12 @@ def test_propose_review_and_import(writer_a, ivy, hale, paste):
     pending = services.import_start(pending=pending, actor=writer_a)
     assert pending.status == ImportStatus.DONE
     thread = pending.thread
-    assert [p.muse for p in thread.posts.order_by("number")] == [ivy, hale]
+    # Bram's Hale is not put in without bram: alice's placeholder holds post 2 meanwhile.
+    first, second = thread.posts.order_by("number")
+    assert first.muse == ivy
+    assert second.muse.is_placeholder and second.muse.name == "Hale"
+    assert second.muse.owner == writer_a and second.author == writer_a
+    assert thread.invitations.get().claim_muse == hale
     assert "Hale looked up" in thread.posts.get(number=1).body
 
 

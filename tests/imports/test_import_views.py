@@ -60,7 +60,12 @@ def test_paste_propose_review_import(as_alice, writer_a, ivy, hale):
     pending.refresh_from_db()
     assert pending.status == ImportStatus.DONE
     assert response.status_code == 302 and response["Location"] == pending.thread.get_absolute_url()
-    assert [p.muse for p in pending.thread.posts.order_by("number")] == [ivy, hale, hale]
+    # Hale is bram's: his posts wait for bram under alice's placeholder (a claim).
+    posts = list(pending.thread.posts.order_by("number"))
+    assert posts[0].muse == ivy
+    assert [p.muse.name for p in posts[1:]] == ["Hale", "Hale"]
+    assert all(p.muse.is_placeholder and p.author == writer_a for p in posts[1:])
+    assert pending.thread.invitations.get().claim_muse == hale
 
 
 def test_htmx_actions_return_the_proposal_fragment(as_alice, ivy, hale):

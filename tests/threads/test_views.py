@@ -206,13 +206,14 @@ def test_unlisted_thread_is_readable_anonymously(client, make_thread, writer_a, 
     assert "Write your reply" not in page
 
 
-def test_private_thread_is_readable_by_a_pending_invitee(as_bram, make_thread, writer_a, ivy):
-    """A writer invited (not yet answered) can read the private thread before deciding."""
+def test_private_thread_is_not_readable_by_a_pending_invitee(as_bram, make_thread, writer_a, ivy):
+    """Issue 9: a writer invited (not yet answered) gets the stranger's 404 on the private
+    thread; the invitation page shows what they may see before deciding."""
     thread = make_thread(writer_a, ivy, title="Lighthouse")
     services.invitation_create(thread=thread, actor=writer_a, username="bram")
     response = as_bram.get(detail_url(thread))
-    assert response.status_code == 200
-    assert "Lighthouse" in text_of(response)
+    assert response.status_code == 404
+    assert "Lighthouse" not in text_of(response)
 
 
 def test_declined_invitee_can_no_longer_read_a_private_thread(as_bram, make_thread, writer_a, ivy):
