@@ -92,6 +92,9 @@ def main() -> None:
 
     data_dir = Path(tempfile.mkdtemp(prefix="tandem-live-bench-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TANDEM_DEBUG")}
+    # One writer posts as fast as the server answers: far past the 30 posts/minute a person
+    # never reaches (tandem.core.limits). Raise every limit for the measurement.
+    env.setdefault("TANDEM_RATE_LIMIT_SCALE", "1000")
     env.update(TANDEM_DATA_DIR=str(data_dir), REDIS_URL=args.redis_url, PYTHONUNBUFFERED="1")
     if args.database_url:
         env["DATABASE_URL"] = args.database_url

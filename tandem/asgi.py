@@ -14,11 +14,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from tandem.core.uploads import BodySizeLimit, max_request_bytes  # noqa: E402
 from tandem.live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_application,
+        # Bodies over TANDEM_MAX_REQUEST_BYTES are refused with 413 as they arrive, before
+        # Django's handler would spool them to a temporary file.
+        "http": BodySizeLimit(django_application, max_request_bytes),
         # Live updates (tandem.live). The Origin check stops other sites from opening a
         # socket with a visitor's session cookie.
         "websocket": AllowedHostsOriginValidator(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from csp.constants import NONCE, NONE, SELF
 
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "csp",
     "channels",
     "tandem.live",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -46,13 +48,19 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check: an upload cut off at the size limit gets a sentence, not a 403.
+    "tandem.core.uploads.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tandem.core.middleware.PrivacyHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "tandem.accounts.middleware.WriterTimezoneMiddleware",
+    "tandem.core.limits.RateLimitMiddleware",
+    # Last, as django-axes asks: it answers a locked-out log-in with the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tandem.urls"
@@ -110,9 +118,17 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes first: it refuses a locked-out username+address before any password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -137,6 +153,12 @@ SESSION_COOKIE_SECURE = config.env_flag("TANDEM_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+if SESSION_COOKIE_SECURE:
+    # Served over HTTPS: browsers must not fall back to HTTP for a year. Subdomains are left
+    # alone (a self-hoster may run other sites beside Tandem); no preload list.
+    SECURE_HSTS_SECONDS = int(os.environ.get("TANDEM_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+    SECURE_HSTS_PRELOAD = False
 X_FRAME_OPTIONS = "DENY"
 
 CONTENT_SECURITY_POLICY = {
@@ -167,6 +189,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("TANDEM_FROM_EMAIL", "Tandem <tandem@localho
 # Avatars: largest upload accepted, and the square size they are stored at.
 # A pasted thread arrives as a form field: allow a long one (imports stop at 10 MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# The largest request body read at all, files included: tandem.asgi refuses anything bigger
+# with 413 before reading it, and the upload handler stops multipart bodies past it.
+TANDEM_MAX_REQUEST_BYTES = 12 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "tandem.core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 TANDEM_AVATAR_MAX_BYTES = 5 * 1024 * 1024
 TANDEM_AVATAR_SIZE = 256
 TANDEM_POST_MAX_CHARS = 100_000
@@ -192,13 +222,64 @@ TANDEM_WEBHOOK_DISABLE_AFTER = int(os.environ.get("TANDEM_WEBHOOK_DISABLE_AFTER"
 TANDEM_WEBHOOK_TIMEOUT = 10
 TANDEM_WEBHOOK_ALLOW_PRIVATE = config.env_flag("TANDEM_WEBHOOK_ALLOW_PRIVATE")
 
+# The cache holds rate-limit and log-in failure counts, which every process must share:
+# Redis when there is one; otherwise files under the data dir, which every ``--workers``
+# process on this machine sees without a table (SQLite's write lock is the very thing a
+# flood of requests must not queue on). docs/decisions.md, "Limits and abuse".
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "tandem",
+            # Fail fast when Redis is down: rate limits then let requests through.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
+
+# Rate limits (tandem.core.limits): counts are multiplied by this, e.g. 100 for load tests.
+TANDEM_RATE_LIMIT_SCALE = config.env_float("TANDEM_RATE_LIMIT_SCALE", 1.0)
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True  # a count the cache lost lets the request through
+
+# Log-in lockout (django-axes): 10 failures for one username from one address lock that
+# pair out for 15 minutes, on /accounts/login/ and /admin/login/ alike. Failures are rows
+# (atomic counts, visible in the admin); a locked-out pair is refused before any password
+# is hashed and adds no rows, and the "login" rate limit caps tries per address.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful log-in
+AXES_FAILURE_LIMIT = max(1, round(10 * TANDEM_RATE_LIMIT_SCALE))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "tandem.core.limits.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "tandem.core.limits.axes_username"
+# The address uvicorn saw (it applies X-Forwarded-For only from trusted proxies); a header
+# the client sends itself must not pick which counter it lands in.
+AXES_CLIENT_IP_CALLABLE = "tandem.core.limits.client_ip"
+AXES_VERBOSE = False
+
 # Background tasks: the database queue, run by `tandem worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refused request (403) is one line with its reason, not a traceback.
+    "filters": {"one_line_403": {"()": "tandem.core.log_filters.OneLineForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"tandem": {"level": "INFO"}},
+    "loggers": {
+        "tandem": {"level": "INFO"},
+        "django.request": {"filters": ["one_line_403"]},
+        "django.security": {"filters": ["one_line_403"]},
+    },
 }

@@ -14,6 +14,17 @@ PASSWORD = "correct-horse-battery-staple"
 _counter = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counts live in the shared cache (files under the data dir), which outlives
+    a test: start every test with none. (django-axes' failure rows are database rows, rolled
+    back or flushed with the test database.)"""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def make_writer(db):
     def make(username: str | None = None, **extra):

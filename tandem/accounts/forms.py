@@ -1,27 +1,30 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import UsernameField
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, UsernameField
+from django.core.validators import MaxLengthValidator
 
 from tandem.accounts.models import ReadingFont, ReadingSize, Theme, User, time_zone_choices
-from tandem.accounts.services import email_taken, username_taken
+from tandem.accounts.services import username_taken
 
 
 class SignUpForm(forms.Form):
     username = UsernameField(
         max_length=150,
-        help_text="Letters, digits and @ . + - _ only. This is how partners invite you.",
+        help_text="Usernames are public: partners invite you by it and it shows on your "
+        "profile, so this form says if one is taken. Letters, digits and @ . + - _ only.",
         widget=forms.TextInput(attrs={"autocomplete": "username"}),
         validators=[User.username_validator],
     )
     email = forms.EmailField(
-        help_text="For password resets and, later, notifications.",
+        help_text="For password resets and notifications; never shown to anyone.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password1 = forms.CharField(
         label="Password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters; not only digits, not a common password.",
+        help_text="At least 10 characters, not only digits, not a common password and not "
+        "like your username or e-mail address.",
     )
     password2 = forms.CharField(
         label="Password again",
@@ -34,12 +37,6 @@ class SignUpForm(forms.Form):
         if username_taken(username):
             raise forms.ValidationError("That username is taken.")
         return username
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
-        if email_taken(email):
-            raise forms.ValidationError("An account already uses that email address.")
-        return email
 
     def clean(self):
         cleaned = super().clean()
@@ -71,3 +68,29 @@ class ReadingForm(forms.Form):
         label="Typeface", choices=ReadingFont.choices, widget=forms.RadioSelect
     )
     reading_size = forms.ChoiceField(label="Text size", choices=ReadingSize.choices)
+
+
+USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
+
+
+class LoginForm(AuthenticationForm):
+    """Log-in. A username longer than any account's is refused as a form error before any
+    lookup, password hashing or lockout bookkeeping."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm sets max_length after the field is built, so nothing checks it.
+        self.fields["username"].validators.append(MaxLengthValidator(USERNAME_MAX_LENGTH))
+
+    def clean(self):
+        if "username" in self.errors:
+            return self.cleaned_data  # no account has such a name: nothing to look up
+        return super().clean()
+
+
+class WriterPasswordChangeForm(PasswordChangeForm):
+    """Password change that says, before the writer types, what a new password needs."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = SignUpForm.base_fields["password1"].help_text

@@ -49,11 +49,8 @@ class User(AbstractUser):
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
-            models.UniqueConstraint(
-                Lower("email"),
-                name="accounts_user_email_ci_unique",
-                condition=~models.Q(email=""),
-            ),
+            # E-mail addresses are not unique: sign-up must not reveal which are in use
+            # (docs/decisions.md, "Limits and abuse").
         ]
 
     def __str__(self) -> str:

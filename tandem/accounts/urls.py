@@ -2,18 +2,36 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tandem.accounts import views
+from tandem.accounts.forms import LoginForm, WriterPasswordChangeForm
+from tandem.core.limits import limit
 
 urlpatterns = [
     path("signup/", views.sign_up, name="sign-up"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        limit("login")(
+            auth_views.LoginView.as_view(
+                redirect_authenticated_user=True, authentication_form=LoginForm
+            )
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(form_class=WriterPasswordChangeForm),
+        name="password_change",
+    ),
     path(
         "password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/",
+        limit("password-reset-ip", "password-reset-email")(auth_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

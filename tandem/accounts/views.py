@@ -10,10 +10,12 @@ from django.views.decorators.http import require_http_methods
 from tandem.accounts.forms import ProfileForm, ReadingForm, SignUpForm
 from tandem.accounts.models import User
 from tandem.accounts.services import writer_set_reading, writer_sign_up, writer_update_profile
+from tandem.core.limits import limit
 from tandem.muses.selectors import muses_of_writer
 
 
 @require_http_methods(["GET", "POST"])
+@limit("sign-up")
 def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")

@@ -6,6 +6,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tandem.core.limits import limit
 from tandem.exports import services
 from tandem.exports.forms import RestoreForm, ThreadExportForm
 from tandem.exports.models import ExportJob, ExportStatus
@@ -28,6 +29,7 @@ def _deliver(request: HttpRequest, result) -> HttpResponse:
 
 
 @require_POST
+@limit("export")
 def thread_export(request: HttpRequest, public_id: str) -> HttpResponse:
     thread = get_readable_thread(request.user, public_id)
     form = ThreadExportForm(request.POST)
@@ -66,6 +68,7 @@ def export_job_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit("export")
 def account_backup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _deliver(request, services.backup_request(writer=request.user))

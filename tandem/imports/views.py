@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tandem.core.limits import limit
 from tandem.imports import services
 from tandem.imports.forms import ImportForm
 from tandem.imports.models import ImportStatus, PendingImport
@@ -26,6 +27,7 @@ def _upload_bytes(form: ImportForm) -> tuple[bytes, str]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit("import")
 def import_new(request: HttpRequest) -> HttpResponse:
     form = ImportForm(
         request.POST or None,

@@ -51,6 +51,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
+from tandem.muses.avatars import MAX_PIXELS
 from tandem.muses.colours import contrast_ratio
 
 __all__ = [
@@ -722,6 +723,9 @@ def _png_picture(record: CharacterRecord, image: bytes | None) -> bytes:
             return image
     try:
         with Image.open(io.BytesIO(image)) as opened:
+            # The size comes from the header: refuse a huge picture before decoding it.
+            if opened.size[0] * opened.size[1] > MAX_PIXELS:
+                raise CharacterFileError("The avatar image has too many pixels to be read.")
             opened.load()
             converted = (
                 opened if opened.mode in ("RGB", "RGBA", "L", "LA", "P") else opened.convert("RGBA")

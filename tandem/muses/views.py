@@ -1,3 +1,4 @@
+import functools
 import json
 
 from django.contrib import messages
@@ -8,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tandem.core import limits
 from tandem.muses.character_files import MAX_FILE_BYTES as MAX_CHARACTER_FILE_BYTES
 from tandem.muses.character_files import card_png, card_v2, card_v3
 from tandem.muses.forms import IconForm, MuseForm, MuseImportForm
@@ -27,6 +29,18 @@ from tandem.muses.services import (
 from tandem.threads.selectors import public_threads_of_muse
 
 
+def limit_uploads(view):
+    """Count requests that carry a picture or file against the "upload" limit."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if request.method == "POST" and request.FILES:
+            limits.hit(request, "upload")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _avatar_upload(form: MuseForm):
     avatar = form.cleaned_data.get("avatar")
     return avatar or None
@@ -40,6 +54,7 @@ def muse_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_uploads
 def muse_new(request: HttpRequest) -> HttpResponse:
     form = MuseForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -56,6 +71,7 @@ def muse_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_uploads
 def muse_edit(request: HttpRequest, pk: int) -> HttpResponse:
     muse = get_object_or_404(Muse, pk=pk, owner=request.user)
     initial = {f: getattr(muse, f) for f in EDITABLE_FIELDS}
@@ -113,6 +129,7 @@ def muse_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_uploads
 def muse_icons(request: HttpRequest, pk: int) -> HttpResponse:
     muse = get_object_or_404(Muse, pk=pk, owner=request.user)
     form = IconForm(request.POST or None, request.FILES or None)
@@ -140,6 +157,7 @@ def muse_icon_delete(request: HttpRequest, pk: int, icon_pk: int) -> HttpRespons
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_uploads
 def muse_import(request: HttpRequest) -> HttpResponse:
     form = MuseImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

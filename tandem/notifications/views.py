@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+from tandem.core.limits import limit
 
 from tandem.notifications import selectors, services, webhooks
 from tandem.notifications.forms import PreferencesForm, WebhookForm
@@ -81,6 +82,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit("webhook-test")
 def webhook_list(request: HttpRequest) -> HttpResponse:
     form = WebhookForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -97,6 +99,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@limit("webhook-test")
 def webhook_action(request: HttpRequest, pk: int) -> HttpResponse:
     hook = get_object_or_404(Webhook, pk=pk, writer=request.user)
     if request.POST.get("action") == "enable":

@@ -2,17 +2,22 @@ import secrets
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from tandem.muses.models import MuseIcon
 from tandem.threads.models import Rating, Status, TurnMode, Visibility, Warning
+from tandem.threads.services import MAX_TAGS, tag_names
 
 
 class TagsField(forms.CharField):
-    """Free tags, comma separated."""
+    """Free tags, comma separated; too many or too long ones are refused with a sentence."""
 
     def to_python(self, value) -> list[str]:
         value = super().to_python(value)
-        return [tag.strip() for tag in value.split(",") if tag.strip()]
+        try:
+            return tag_names(value.split(","))
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["tags"]) from error
 
 
 class ThreadMetadataForm(forms.Form):
@@ -27,7 +32,10 @@ class ThreadMetadataForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Archive warnings",
     )
-    tags = TagsField(required=False, help_text="Comma separated, e.g. slow burn, coffee shop AU")
+    tags = TagsField(
+        required=False,
+        help_text=f"Comma separated, e.g. slow burn, coffee shop AU (at most {MAX_TAGS}).",
+    )
     visibility = forms.ChoiceField(
         choices=Visibility.choices, initial=Visibility.PRIVATE, widget=forms.RadioSelect
     )

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tandem.accounts.models import User
@@ -195,21 +196,64 @@ def replayed_turn_state(thread: Thread) -> turns.TurnState:
 # ---------------------------------------------------------------------------- threads
 
 
-def _clean_tags(raw: Sequence[str]) -> list[Tag]:
-    tags: dict[str, Tag] = {}
+# A thread's tags: enough for any archive's tagging habits, few enough that saving them is
+# a handful of queries. Refused past these, never silently cut.
+MAX_TAGS = 75
+MAX_TAG_LENGTH = 100
+
+
+def tag_names(raw: Sequence[str]) -> list[str]:
+    """The distinct tags (case-insensitively, spaces tidied) in ``raw``, or a ValidationError
+    on the ``tags`` field saying which limit was passed."""
+    names: dict[str, str] = {}
     for name in raw:
-        name = " ".join(name.split())[:100]
-        if not name or name.lower() in tags:
+        name = " ".join(str(name).split())
+        if not name:
             continue
-        tag = Tag.objects.filter(name__iexact=name).first()
-        if tag is None:
-            try:
-                with transaction.atomic():
-                    tag = Tag.objects.create(name=name)
-            except IntegrityError:
-                tag = Tag.objects.get(name__iexact=name)
-        tags[name.lower()] = tag
-    return list(tags.values())
+        if len(name) > MAX_TAG_LENGTH:
+            raise ValidationError(
+                {
+                    "tags": f"Tags may be at most {MAX_TAG_LENGTH} characters; "
+                    f"“{name[:40]}…” has {len(name):,}."
+                }
+            )
+        names.setdefault(name.lower(), name)
+        if len(names) > MAX_TAGS:
+            raise ValidationError(
+                {
+                    "tags": f"That is more than {MAX_TAGS} tags; a thread may have at most "
+                    f"{MAX_TAGS}. Keep the ones readers would search for."
+                }
+            )
+    return list(names.values())
+
+
+def _clean_tags(raw: Sequence[str]) -> list[Tag]:
+    """The Tag rows for these names, creating the missing ones: one query for those that
+    exist, one bulk insert, one query again (whatever the number of tags)."""
+    names = tag_names(raw)
+    if not names:
+        return []
+
+    def existing() -> dict[str, Tag]:
+        match = Q()
+        for name in names:
+            match |= Q(name__iexact=name)
+        found: dict[str, Tag] = {}
+        for tag in Tag.objects.filter(match):
+            # Prefer the row spelled exactly as asked when case-folding differs by database.
+            key = tag.name.lower()
+            if key not in found or tag.name in names:
+                found[key] = tag
+        return found
+
+    found = existing()
+    missing = [name for name in names if name.lower() not in found]
+    if missing:
+        # A tag created by someone else meanwhile is skipped here and found by the re-query.
+        Tag.objects.bulk_create([Tag(name=name) for name in missing], ignore_conflicts=True)
+        found = existing()
+    return [found[name.lower()] for name in names if name.lower() in found]
 
 
 def _validate_metadata(fields: dict) -> None:
@@ -246,6 +290,7 @@ def thread_create(
     turn_mode: str = TurnMode.ORDERED,
 ) -> Thread:
     """Start a thread with the owner's muse as its first participant."""
+    tags = tag_names(tags)  # refused before anything is written
     fields = dict(
         title=title.strip(),
         summary=summary.strip(),
@@ -307,6 +352,7 @@ def thread_update(
     status: str,
 ) -> Thread:
     _check_owner(thread, actor)
+    tags = tag_names(tags)  # refused before anything is written
     fields = dict(
         title=title.strip(),
         summary=summary.strip(),
@@ -377,6 +423,11 @@ def _join(thread: Thread, muse: Muse, actor: User) -> Participant:
     return participant
 
 
+# Invitations still waiting for an answer, per thread: no story needs more, and each one is
+# a notification and an e-mail to somebody.
+MAX_PENDING_INVITATIONS = 50
+
+
 @transaction.atomic
 def invitation_create(*, thread: Thread, actor: User, username: str) -> Invitation:
     """Invite a writer by username."""
@@ -391,6 +442,16 @@ def invitation_create(*, thread: Thread, actor: User, username: str) -> Invitati
         raise ValidationError({"username": f"{invitee.username} is already writing here."})
     if thread.invitations.filter(invitee=invitee, status=InvitationStatus.PENDING).exists():
         raise ValidationError({"username": f"{invitee.username} already has an invitation."})
+    if (
+        thread.invitations.filter(status=InvitationStatus.PENDING).count()
+        >= MAX_PENDING_INVITATIONS
+    ):
+        raise ValidationError(
+            {
+                "username": f"This thread already has {MAX_PENDING_INVITATIONS} invitations "
+                "waiting for an answer; withdraw some before inviting more."
+            }
+        )
     invitation = Invitation.objects.create(thread=thread, invitee=invitee, invited_by=actor)
     emit(ThreadEvent("invited", thread.pk, actor_id=actor.pk, invitation_id=invitation.pk))
     return invitation

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.accounts.models import ReadingFont, ReadingSize, Theme
+from tandem.core import limits
 from tandem.exports.forms import ThreadExportForm
 from tandem.muses.selectors import muses_of_writer
 from tandem.threads import selectors, services
@@ -63,6 +64,7 @@ def explore(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limits.limit("thread-create")
 def thread_new(request: HttpRequest) -> HttpResponse:
     muses = muses_of_writer(request.user, include_archived=False)
     if not muses.exists():
@@ -113,7 +115,10 @@ def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST":
         if form is None:
             raise PermissionDenied("Only writers in this thread can post here.")
-        if form.is_valid():
+        limited = limits.refusal(request, "post")  # the page answers 429, the text stays
+        if limited:
+            form.add_error(None, limited)
+        elif form.is_valid():
             try:
                 post = services.post_create(
                     thread=thread,
@@ -317,6 +322,7 @@ def _back_to_settings(public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@limits.limit("invite")
 def thread_invite(request: HttpRequest, public_id: str) -> HttpResponse:
     thread = get_readable_thread(request.user, public_id)
     form = InviteForm(request.POST)
@@ -593,8 +599,23 @@ def post_revisions(request: HttpRequest, public_id: str, number: int) -> HttpRes
 def composer_preview(request: HttpRequest, public_id: str) -> HttpResponse:
     """The composer's live preview and word count, rendered by the same code as posts."""
     thread = get_readable_thread(request.user, public_id)
+    limits.hit(request, "preview")
     form = PreviewForm(request.POST)
-    body = form.data.get("body", "")[: settings.TANDEM_POST_MAX_CHARS * 2]
+    body = form.data.get("body", "")
+    limit = settings.TANDEM_POST_MAX_CHARS
+    if len(body) > limit:
+        # Rendering is the costly part: a body the post form would refuse is not rendered.
+        return render(
+            request,
+            "threads/_preview.html",
+            {
+                "thread": thread,
+                "preview_refused": f"This post is {len(body):,} characters; posts may be at "
+                f"most {limit:,}, so there is no preview. Split it into two posts.",
+                "word_count": 0,
+                "chars": len(body),
+            },
+        )
     html = writing.render_body(body) if body.strip() else ""
     return render(
         request,

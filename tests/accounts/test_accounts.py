@@ -9,9 +9,11 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from tandem.accounts.models import User
+from tandem.accounts.tasks import tell_address_owners
 from tandem.threads import services as thread_services
 from tests.conftest import PASSWORD
 
@@ -64,12 +66,32 @@ def test_sign_up_refuses_a_username_taken_in_another_case(client, writer_a):
     assert logged_in_user_id(client) is None
 
 
-def test_sign_up_refuses_an_email_taken_in_another_case(client, writer_a):
-    """An email already used, in any case, is refused with a message."""
-    response = sign_up(client, email="ALICE@Example.TEST")
-    assert response.status_code == 200
-    assert "An account already uses that email address." in text_of(response)
-    assert not User.objects.filter(username="juniper").exists()
+def test_sign_up_does_not_reveal_an_email_in_use(
+    client, writer_a, django_capture_on_commit_callbacks
+):
+    """Issue 9: an address already used (in any case) is accepted exactly like a new one —
+    same redirect, no message naming the address — and the writer who already uses it is
+    told by e-mail, sent by the worker. (Before, the form said “An account already uses
+    that email address.”, telling strangers which addresses have accounts.)"""
+    fresh = sign_up(Client(), username="rowan", email="rowan@example.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = sign_up(client, email="ALICE@Example.TEST")
+    assert taken.status_code == fresh.status_code == 302
+    assert taken["Location"] == fresh["Location"] == reverse("muse-create")
+    assert User.objects.filter(username="juniper", email="ALICE@Example.TEST").exists()
+    assert mail.outbox == []  # nothing sent during the request: the timing tells nothing
+    from django_tasks_db.models import DBTaskResult
+
+    queued = DBTaskResult.objects.get(task_path=tell_address_owners.module_path)
+    tell_address_owners.call(*queued.args_kwargs["args"])  # what the worker runs
+    assert [m.to for m in mail.outbox] == [["alice@example.test"]]
+    assert "juniper" in mail.outbox[0].body
+
+
+def test_sign_up_form_says_usernames_are_public(client):
+    page = text_of(client.get(reverse("sign-up")))
+    assert "Usernames are public" in page
+    assert "At least 10 characters" in page
 
 
 @pytest.mark.parametrize(
@@ -192,7 +214,8 @@ def test_password_reset_email_link_sets_a_new_password(client, writer_a):
     client.logout()
     again = client.get(links[0], follow=True)
     assert again.context["validlink"] is False
-    assert client.login(username="alice", password=NEW_PASSWORD)
+    logged_in = client.post(reverse("login"), {"username": "alice", "password": NEW_PASSWORD})
+    assert logged_in.status_code == 302
 
 
 def test_password_reset_for_an_unknown_email_sends_nothing_and_reveals_nothing(client):

@@ -89,6 +89,9 @@ def base_url(tmp_path_factory, server_database_url) -> Iterator[str]:
     }
     env["TANDEM_DATA_DIR"] = str(data_dir)
     env["PYTHONUNBUFFERED"] = "1"
+    # Every browser test logs in from 127.0.0.1 against this one server: more log-ins per
+    # minute from one address than the rate limits allow a person (tandem.core.limits).
+    env["TANDEM_RATE_LIMIT_SCALE"] = "50"
     if server_database_url:
         env["DATABASE_URL"] = server_database_url
     log_path = data_dir / "server.log"

@@ -137,13 +137,15 @@ def test_bad_uploads_get_a_clear_message(as_alice, ivy, upload, message):
 
 
 def test_a_50_mb_upload_is_refused_with_its_size(as_alice, ivy):
+    """Issue 9: over the 12 MB request limit the body is not read at all (413)."""
     big = SimpleUploadedFile("big.txt", b"a" * (50 * 1024 * 1024))
     response = as_alice.post(
         reverse("import-new"),
         {"title": "Big", "text": "", "format": "auto", "muses": [ivy.pk], "file": big},
     )
-    assert response.status_code == 200
+    assert response.status_code == 413
     assert "50.0 MB" in response.content.decode()
+    assert "Imports may be at most 10 MB" in response.content.decode()
     assert not PendingImport.objects.exists()
 
 

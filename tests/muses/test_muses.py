@@ -223,15 +223,28 @@ def test_text_file_upload_through_the_page_shows_the_error(client, writer_a):
     assert not Muse.objects.exists()
 
 
-def test_twenty_megabyte_upload_gets_a_clear_error_not_a_500(client, writer_a):
-    """A 20 MB upload is refused with a message naming the 5 MB limit; nothing is saved."""
+def test_eight_megabyte_upload_gets_a_clear_error_not_a_500(client, writer_a):
+    """An 8 MB upload is refused with a message naming the 5 MB limit; nothing is saved."""
     client.force_login(writer_a)
-    big = SimpleUploadedFile("big.png", b"\x89PNG\r\n\x1a\n" + b"\0" * (20 * 1024 * 1024))
+    big = SimpleUploadedFile("big.png", b"\x89PNG\r\n\x1a\n" + b"\0" * (8 * 1024 * 1024))
     response = client.post(reverse("muse-create"), {**muse_form(), "avatar": big})
     assert response.status_code == 200
     page = text_of(response)
     assert "at most 5 MB" in page
-    assert "20.0 MB" in page
+    assert "8.0 MB" in page
+    assert not Muse.objects.exists()
+
+
+def test_twenty_megabyte_upload_gets_a_clear_error_not_a_500(client, writer_a):
+    """A 20 MB request is over the 12 MB request limit (issue 9): the upload handler stops
+    reading it and the page says why with 413; nothing is saved."""
+    client.force_login(writer_a)
+    big = SimpleUploadedFile("big.png", b"\x89PNG\r\n\x1a\n" + b"\0" * (20 * 1024 * 1024))
+    response = client.post(reverse("muse-create"), {**muse_form(), "avatar": big})
+    assert response.status_code == 413
+    page = text_of(response)
+    assert "larger than the 12 MB" in page
+    assert "pictures 5 MB" in page
     assert not Muse.objects.exists()
 
 

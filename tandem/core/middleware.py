@@ -1,0 +1,44 @@
+"""Headers every response carries, whoever asks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+# Tandem uses none of these browser features; saying so stops an injected frame or script
+# from asking the reader for them.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+        "interest-cohort",
+    )
+)
+
+
+class PrivacyHeadersMiddleware:
+    """Permissions-Policy on every response; ``Cache-Control: private`` for signed-in readers.
+
+    A page rendered for a signed-in writer can hold private threads, drafts and the
+    notification count: a shared cache (a proxy, a CDN) must never keep it for someone else.
+    """
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True)
+        return response
