@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
-from tandem.core.limits import limit
 
+from tandem.core.limits import limit
 from tandem.notifications import selectors, services, webhooks
 from tandem.notifications.forms import PreferencesForm, WebhookForm
 from tandem.notifications.models import Kind, Notification, Webhook
