@@ -6,7 +6,7 @@ Layout (docs/export-schema.md has the details)::
     media/muse-1/avatar.webp       the writer's own muses' pictures
     media/muse-1/icon-1.webp
     media/other-1/avatar.webp      partners' muse pictures the shared threads show
-    threads/thread-0001.json       each thread the writer is in, as thread JSON
+    threads/thread-0001.json       each thread the writer is or was in, as thread JSON
     manifest.json                  every other file with its size and sha256; written last
 
 The zip is built so that the same data always gives the same bytes: entries in a fixed
@@ -17,6 +17,11 @@ an identical file apart from ``exported_at`` (and the username, if the restore m
 Left out on purpose: the password hash and sessions, webhooks (their URLs and signing
 secrets are credentials), the notification inbox and pending invitations (instance state,
 not writing).
+
+Each thread file holds what ``tandem.exports.scope.backup_scope`` lets the writer keep: all
+of a thread they still write in (other writers' removed posts as placeholders without their
+text), and of a thread they left only what it was when they left, or for a private one only
+their own posts.
 """
 
 from __future__ import annotations
@@ -39,11 +44,13 @@ from tandem.exports.archive import (
     GENERATOR,
     SCHEMA_VERSION,
     dump_json,
+    exported_icon_ids,
     format_datetime,
     muse_fields,
     thread_muse_refs,
     thread_to_json,
 )
+from tandem.exports.scope import ExportScope, backup_scope
 from tandem.muses.models import Muse, MuseIcon
 from tandem.notifications.models import NotificationSettings
 from tandem.threads.models import Thread, ThreadWriterState
@@ -112,7 +119,7 @@ class _Plan:
 
     account: dict
     media: dict[str, bytes]
-    threads: list[tuple[str, Thread]]
+    threads: list[tuple[str, Thread, ExportScope]]
 
 
 def _pictures(
@@ -158,7 +165,7 @@ def _notification_preferences(user: User) -> dict | None:
 def _plan(user: User, exported_at: datetime) -> _Plan:
     media: dict[str, bytes] = {}
     threads = [
-        (f"threads/thread-{n:04d}.json", thread)
+        (f"threads/thread-{n:04d}.json", thread, backup_scope(thread, user))
         for n, thread in enumerate(account_threads(user), start=1)
     ]
 
@@ -185,8 +192,10 @@ def _plan(user: User, exported_at: datetime) -> _Plan:
     other_keys: dict[int, str] = {}
     thread_rows = []
     states = {state.thread_id: state for state in ThreadWriterState.objects.filter(writer=user)}
-    for path, thread in threads:
-        refs = thread_muse_refs(thread)
+    icon_ids: set[int] = set()
+    for path, thread, scope in threads:
+        refs = thread_muse_refs(thread, scope)
+        icon_ids |= exported_icon_ids(thread, scope)
         mapping = {}
         for muse_id, ref in refs.items():
             if muse_id not in own_keys and muse_id not in other_keys:
@@ -208,15 +217,13 @@ def _plan(user: User, exported_at: datetime) -> _Plan:
             }
         )
 
-    thread_ids = [thread.pk for _, thread in threads]
+    thread_ids = [thread.pk for _, thread, _ in threads]
     other_muses = Muse.objects.select_related("owner").in_bulk(list(other_keys))
     other_rows = []
     for muse_id, key in other_keys.items():
         muse = other_muses[muse_id]
         used = list(
-            MuseIcon.objects.filter(muse=muse, posts__thread_id__in=thread_ids)
-            .distinct()
-            .order_by("created_at", "pk")
+            MuseIcon.objects.filter(muse=muse, pk__in=icon_ids).order_by("created_at", "pk")
         )
         avatar, icons = _pictures(key, muse, used, media)
         other_rows.append(
@@ -229,7 +236,7 @@ def _plan(user: User, exported_at: datetime) -> _Plan:
             }
         )
 
-    files = {thread.pk: path for path, thread in threads}
+    files = {thread.pk: path for path, thread, _ in threads}
     draft_rows = []
     drafts = Draft.objects.filter(writer=user, thread_id__in=thread_ids).select_related("icon")
     # One draft per thread, so the thread's file name orders them whatever the ids.
@@ -313,8 +320,9 @@ def write_account_backup(
         put("account.json", dump_json(plan.account))
         for path in sorted(plan.media):
             put(path, plan.media[path], compress=False)
-        for path, thread in plan.threads:
-            put(path, dump_json(thread_to_json(thread, exported_at=exported_at)))
+        for path, thread, scope in plan.threads:
+            document = thread_to_json(thread, exported_at=exported_at, scope=scope)
+            put(path, dump_json(document))
         manifest = {
             "format": BACKUP_FORMAT,
             "schema_version": SCHEMA_VERSION,

@@ -9,13 +9,26 @@ only ``**bold**``. A post body may hold any of those (a ``---`` scene break abov
 such lines are rewritten into forms that render exactly the same in Tandem but no longer
 look like separators: a dashed scene break becomes ``* * *``, a bold-only line becomes
 ``<strong>…</strong>``, and a line starting with ``#`` gets a backslash (Tandem shows
-headings as plain text anyway, and ``\\#`` is a literal ``#``). Everything else in a body is
-kept byte for byte. Metadata values are written as plain text, not escaped for Markdown.
+headings as plain text anyway, and ``\\#`` is a literal ``#``).
+
+Raw HTML is escaped the way Tandem's renderer shows it (``escape_raw_html``), so that the
+file is as safe in any Markdown viewer as the thread is in Tandem: a tag the renderer keeps
+(``<b>``, ``<details>``…) stays, without the attributes it would drop; anything else --
+``<script>``, ``<img onerror=…>``, ``<iframe>``, comments, a stray ``<`` -- gets its ``<``
+written as ``&lt;``, which every viewer shows as the ``<`` it was. Code spans and code
+blocks, where ``<`` is already literal, are left alone. Everything else in a body is kept
+byte for byte. Names, title, tags and summary are plain text in Tandem, so every ``<`` in
+them is escaped (and a ``&`` that would read as a character reference); they are not
+otherwise escaped for Markdown.
 """
 
 from __future__ import annotations
 
+import html
 import re
+
+from markdown_it import MarkdownIt
+from markdown_it.common.html_re import close_tag, open_tag
 
 from tandem.exports.document import ThreadDocument
 from tandem.exports.format_common import (
@@ -26,8 +39,9 @@ from tandem.exports.format_common import (
     summary_paragraphs,
     thread_title,
 )
+from tandem.writing.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, OBSOLETE_TAGS, URL_SCHEMES
 
-__all__ = ["export_markdown", "protect_separators"]
+__all__ = ["escape_plain", "escape_raw_html", "export_markdown", "protect_separators"]
 
 # The separator-like lines, matched as Tandem's renderer reads them (up to three spaces of
 # indent; a scene break may be spaced out, "- - -").
@@ -45,15 +59,165 @@ def protect_separators(markdown: str) -> str:
     return _HASH_START.sub(r"\1\\", markdown)
 
 
+# ---------------------------------------------------------------------------- raw HTML
+
+# How a plain CommonMark viewer reads the file (raw HTML on): the block structure that
+# decides where ``<`` starts raw HTML and where it is code.
+_VIEWER = MarkdownIt("commonmark", {"html": True})
+_OPEN_OR_CLOSE = re.compile(f"(?:{open_tag}|{close_tag})")
+_TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+_ATTRIBUTE = re.compile(
+    r"""\s+([a-zA-Z_:][a-zA-Z0-9:._-]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^"'=<>`\x00-\x20]+))?"""
+)
+_AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.\-]{1,31}):[^<>\x00-\x20]*>")
+_EMAIL_AUTOLINK = re.compile(
+    r"<[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*>"
+)
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def _safe_url(value: str) -> bool:
+    scheme = _SCHEME.match(_INVISIBLE.sub("", html.unescape(value)))
+    return scheme is None or scheme.group(1).lower() in URL_SCHEMES
+
+
+def _kept_tag(tag: str) -> str | None:
+    """An allowed tag rewritten with only the attributes the renderer keeps, else None."""
+    name = _TAG_NAME.match(tag).group(1).lower()
+    if OBSOLETE_TAGS.get(name, name) not in ALLOWED_TAGS:
+        return None
+    if tag.startswith("</"):
+        return f"</{name}>"
+    allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(OBSOLETE_TAGS.get(name, name), set())
+    attributes = []
+    inside = tag[_TAG_NAME.match(tag).end() : -1].rstrip("/")
+    for attribute, raw in _ATTRIBUTE.findall(inside):
+        attribute = attribute.lower()
+        value = raw[1:-1] if raw[:1] in ("'", '"') else raw
+        if attribute not in allowed or (attribute == "href" and not _safe_url(value)):
+            continue
+        attributes.append(f' {attribute}="{html.escape(html.unescape(value), quote=True)}"')
+    return f"<{name}{''.join(attributes)}>"
+
+
+def _escape_markup(text: str, *, inline: bool) -> str:
+    """``text`` with every ``<`` that would start HTML the renderer drops written as ``&lt;``.
+
+    ``inline`` text is read as Markdown inline content (code spans and backslash escapes
+    apply); otherwise it is the inside of a raw HTML block, where they do not.
+    """
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if inline and char == "\\" and i + 1 < n and text[i + 1] in _ASCII_PUNCTUATION:
+            out.append(text[i : i + 2])
+            i += 2
+        elif inline and char == "`":
+            run = _run_length(text, i)
+            close = _closing_run(text, i + run, run)
+            end = close + run if close is not None else i + run
+            out.append(text[i:end])
+            i = end
+        elif char == "<":
+            link = _AUTOLINK.match(text, i) if inline else None
+            if link is not None and link.group(1).lower() in URL_SCHEMES:
+                out.append(link.group(0))
+                i = link.end()
+                continue
+            email = _EMAIL_AUTOLINK.match(text, i) if inline else None
+            if email is not None:
+                out.append(email.group(0))
+                i = email.end()
+                continue
+            tag = _OPEN_OR_CLOSE.match(text, i)
+            kept = _kept_tag(tag.group(0)) if tag is not None else None
+            if kept is not None:
+                out.append(kept)
+                i = tag.end()
+            else:
+                out.append("&lt;")
+                i += 1
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def _run_length(text: str, start: int) -> int:
+    end = start
+    while end < len(text) and text[end] == "`":
+        end += 1
+    return end - start
+
+
+def _closing_run(text: str, start: int, length: int) -> int | None:
+    """Where the backtick run of exactly ``length`` that closes a code span begins, if any."""
+    i = text.find("`", start)
+    while i >= 0:
+        run = _run_length(text, i)
+        if run == length:
+            return i
+        i = text.find("`", i + run)
+    return None
+
+
+def escape_raw_html(markdown: str) -> str:
+    """The Markdown with raw HTML the post renderer would not keep shown as text instead."""
+    if "<" not in markdown:
+        return markdown
+    lines = markdown.split("\n")
+    code: set[int] = set()
+    raw_html: set[int] = set()
+    inline: dict[int, int] = {}  # first line of an inline run → its end
+    for token in _VIEWER.parse(markdown):
+        if token.map is None:
+            continue
+        start, end = token.map
+        if token.type in ("fence", "code_block"):
+            code.update(range(start, end))
+        elif token.type == "html_block":
+            raw_html.update(range(start, end))
+        elif token.type == "inline":
+            inline[start] = end
+    out: list[str] = []
+    n = 0
+    while n < len(lines):
+        if n in inline and not raw_html.intersection(range(n, inline[n])):
+            end = inline[n]
+            out.extend(_escape_markup("\n".join(lines[n:end]), inline=True).split("\n"))
+            n = end
+        elif n in code and n not in raw_html:
+            out.append(lines[n])
+            n += 1
+        else:
+            out.append(_escape_markup(lines[n], inline=False))
+            n += 1
+    return "\n".join(out)
+
+
+_ENTITY_LIKE = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
+
+
+def escape_plain(text: str) -> str:
+    """Plain text (a name, the title, a tag, the summary) that no viewer reads as HTML."""
+    return _ENTITY_LIKE.sub("&amp;", text).replace("<", "&lt;")
+
+
 def _body(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    return protect_separators(text.rstrip()) if text.strip() else "*(This post is empty.)*"
+    if not text.strip():
+        return "*(This post is empty.)*"
+    return escape_raw_html(protect_separators(text.rstrip()))
 
 
 def export_markdown(doc: ThreadDocument) -> str:
     """The whole thread as one Markdown document (see the module docstring for its layout)."""
-    out = [f"# {thread_title(doc)}", ""]
-    out.extend(f"- **{label}:** {value}" for label, value in metadata_rows(doc))
+    out = [f"# {escape_plain(thread_title(doc))}", ""]
+    out.extend(f"- **{label}:** {escape_plain(value)}" for label, value in metadata_rows(doc))
     if one_line(doc.url):
         out.append(f"- **Source:** <{one_line(doc.url)}>")
     out.append("")
@@ -62,12 +226,12 @@ def export_markdown(doc: ThreadDocument) -> str:
     for index, paragraph in enumerate(summary):
         if index:
             out.append(">")
-        out.extend(f"> {line}".rstrip() for line in paragraph.split("\n"))
+        out.extend(f"> {escape_plain(line)}".rstrip() for line in paragraph.split("\n"))
     if summary:
         out.append("")
     for post in doc.posts:
         out.extend([POST_SEPARATOR, ""])
-        out.extend([f"## {post.number}. {muse_name(post.muse)}", ""])
-        out.extend([f"*{post_byline(post)}*", ""])
+        out.extend([f"## {post.number}. {escape_plain(muse_name(post.muse))}", ""])
+        out.extend([f"*{escape_plain(post_byline(post))}*", ""])
         out.extend([_body(post.body), ""])
     return "\n".join(out)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,9 +20,10 @@ from tandem.accounts.models import User
 from tandem.exports import archive, formats
 from tandem.exports.backup import write_account_backup
 from tandem.exports.models import ExportJob, ExportStatus
+from tandem.exports.scope import download_scope, operator_scope
 from tandem.exports.selectors import thread_document
 from tandem.threads.models import Post, Thread
-from tandem.threads.permissions import can_read
+from tandem.threads.permissions import can_read, is_writer
 
 Progress = Callable[[int, int], None]
 
@@ -47,13 +49,28 @@ def _check_format(fmt: str) -> None:
 
 
 def thread_export(
-    thread: Thread, fmt: str, *, include_ooc: bool = False, progress: Progress | None = None
+    thread: Thread,
+    fmt: str,
+    *,
+    reader: User | AnonymousUser | None = None,
+    include_ooc: bool = False,
+    progress: Progress | None = None,
 ) -> ExportFile:
-    """The thread as one file. JSON is the full-fidelity archive; the others are for reading."""
+    """The thread as one file. JSON is the full-fidelity archive; the others are for reading.
+
+    ``reader`` is who downloads it (see ``tandem.exports.scope``): the thread's writers get
+    revisions and, if they ask, OOC talk; anyone else the posts' current text. None is the
+    server's operator (the command line). Removed posts never carry their text.
+    """
     _check_format(fmt)
     content_type = THREAD_FORMATS[fmt][0]
     if fmt == "json":
-        data = archive.thread_to_json(thread, include_ooc=include_ooc)
+        scope = (
+            operator_scope(include_ooc=include_ooc)
+            if reader is None
+            else download_scope(thread, reader, include_ooc=include_ooc)
+        )
+        data = archive.thread_to_json(thread, scope=scope)
         name = (slugify(thread.title)[:80] or "thread") + ".json"
         if progress:
             progress(1, 1)
@@ -77,9 +94,10 @@ def thread_export_request(
     if not can_read(thread, reader):
         raise PermissionDenied("You cannot read this thread.")
     _check_format(fmt)
-    include_ooc = include_ooc and thread.participants.filter(writer=reader).exists()
+    # OOC talk is for the thread's writers only; a former participant is not one of them.
+    include_ooc = include_ooc and is_writer(thread, reader)
     if thread.post_count <= settings.TANDEM_EXPORT_BACKGROUND_POSTS:
-        return thread_export(thread, fmt, include_ooc=include_ooc)
+        return thread_export(thread, fmt, reader=reader, include_ooc=include_ooc)
     return _queue(ExportJob(owner=reader, thread=thread, format=fmt, include_ooc=include_ooc))
 
 
@@ -123,8 +141,16 @@ def export_run(job: ExportJob) -> ExportJob:
         if job.format == "backup":
             result = account_backup(job.owner, progress=progress)
         else:
+            # Who may read what is decided now, not when the job was queued: a writer who
+            # left meanwhile gets what any reader gets, or nothing from a private thread.
+            if not can_read(job.thread, job.owner):
+                raise ValidationError("You can no longer read this thread, so it was not exported.")
             result = thread_export(
-                job.thread, job.format, include_ooc=job.include_ooc, progress=progress
+                job.thread,
+                job.format,
+                reader=job.owner,
+                include_ooc=job.include_ooc,
+                progress=progress,
             )
     except ValidationError as error:
         job.status, job.error = ExportStatus.FAILED, " ".join(error.messages)

@@ -38,7 +38,9 @@ def thread_export(request: HttpRequest, public_id: str) -> HttpResponse:
         return redirect(thread)
     if not request.user.is_authenticated:
         # Readers of public threads download without an account, so there is no job to own.
-        return _download(services.thread_export(thread, form.cleaned_data["format"]))
+        return _download(
+            services.thread_export(thread, form.cleaned_data["format"], reader=request.user)
+        )
     result = services.thread_export_request(
         thread=thread,
         reader=request.user,

@@ -29,7 +29,15 @@ from tandem.notifications.models import (
     NotificationSettings,
 )
 from tandem.threads.events import ThreadEvent
-from tandem.threads.models import Invitation, OocMessage, Participant, Status, Thread
+from tandem.threads.models import (
+    Invitation,
+    InvitationStatus,
+    OocMessage,
+    Participant,
+    Status,
+    Thread,
+)
+from tandem.threads.permissions import is_writer
 from tandem.threads.selectors import awaited_participants
 
 logger = logging.getLogger("tandem.notifications")
@@ -69,7 +77,8 @@ def handle_event(event: ThreadEvent) -> None:
     actor = User.objects.filter(pk=event.actor_id).first() if event.actor_id else None
     actor_name = actor.shown_name if actor else "Someone"
 
-    if event.kind in ("turn_changed", "status_changed", "reminder_changed"):
+    # A writer who left (or was removed) is no longer awaited: their reminder goes too.
+    if event.kind in ("turn_changed", "status_changed", "reminder_changed", "participant_left"):
         from tandem.notifications.reminders import reschedule
 
         awaited = awaited_participants(thread, _active(thread))
@@ -159,6 +168,25 @@ def _tell_the_others(thread: Thread, event: ThreadEvent, actor, kind: str, text:
             text=text,
             url=thread.get_absolute_url(),
         )
+
+
+def still_concerns(notification: Notification) -> bool:
+    """Whether the recipient may still hear this notification's news as it goes out.
+
+    Emails, digests and webhooks go out later than the notification is made (quiet hours, a
+    daily digest, the worker's queue): a writer who left the thread or was removed meanwhile
+    hears nothing more about it, nor a writer whose invitation was withdrawn or declined.
+    """
+    thread = notification.thread
+    if thread is None:
+        return True
+    recipient = notification.recipient
+    if is_writer(thread, recipient):
+        return True
+    return (
+        notification.kind == Kind.INVITED
+        and thread.invitations.filter(invitee=recipient, status=InvitationStatus.PENDING).exists()
+    )
 
 
 def mentioned_participants(text: str, participants) -> list[Participant]:
@@ -306,6 +334,8 @@ def email_send(notification_id: int) -> str:
     recipient = notification.recipient
     if not recipient.email or not recipient.is_active:
         return "no address"
+    if not still_concerns(notification):
+        return "no longer in the thread"
     if notification.kind == Kind.YOUR_TURN and notification.thread_id:
         window = timedelta(hours=settings.TANDEM_TURN_EMAIL_HOURS)
         recent = Notification.objects.filter(
@@ -343,7 +373,9 @@ def digest_send(writer: User, *, now: datetime | None = None) -> str:
             .select_related("thread")
             .order_by("created_at")
         )
-        pending = [n for n in pending if Channel.EMAIL in prefs.channels_for(n.kind)]
+        pending = [
+            n for n in pending if Channel.EMAIL in prefs.channels_for(n.kind) and still_concerns(n)
+        ]
         prefs.last_digest_at = now
         prefs.save(update_fields=["last_digest_at"])
         if not pending:

@@ -21,7 +21,13 @@ def send_digest(writer_id: int) -> str:
 @task()
 def deliver_webhooks(notification_id: int) -> int:
     from tandem.notifications import webhooks
+    from tandem.notifications.models import Notification
 
+    notification = Notification.objects.select_related("thread", "recipient").filter(
+        pk=notification_id
+    )
+    if not all(services.still_concerns(n) for n in notification):
+        return 0  # the writer left the thread before this went out
     deliveries = webhooks.fan_out(notification_id)
     for delivery_id in deliveries:
         send_webhook.enqueue(delivery_id)

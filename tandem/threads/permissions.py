@@ -1,5 +1,7 @@
 """Who may see and do what in a thread. Detail pages call the checks; lists use the filters."""
 
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -46,3 +48,23 @@ def listed_threads(user: User) -> QuerySet[Thread]:
 
 def is_owner(thread: Thread, user: User) -> bool:
     return user.is_authenticated and thread.owner_id == user.pk
+
+
+def is_writer(thread: Thread, user: User) -> bool:
+    """One of the thread's writers: its owner, or a writer with a muse still in it.
+
+    Only they see revisions and OOC talk and may change their posts; a former participant
+    reads a thread like anyone else who is not in it.
+    """
+    return is_owner(thread, user) or is_participant(thread, user)
+
+
+def left_at(thread: Thread, user: User) -> datetime | None:
+    """When ``user`` left ``thread``: the latest ``left_at`` of their muses, once every one of
+    them has left. None for the owner, for writers still in it and for those never in it."""
+    if not user.is_authenticated or thread.owner_id == user.pk:
+        return None
+    moments = list(thread.participants.filter(writer=user).values_list("left_at", flat=True))
+    if not moments or any(moment is None for moment in moments):
+        return None
+    return max(moments)

@@ -37,6 +37,7 @@ from tandem.threads.models import (
     Visibility,
     Warning,
 )
+from tandem.threads.permissions import is_writer
 from tandem.writing import markup
 from tandem.writing.models import Draft
 from tandem.writing.wordcount import count_words
@@ -836,6 +837,13 @@ def _post_insert(
 def _check_author(post: Post, writer: User) -> None:
     if post.author_id != writer.pk:
         raise PermissionDenied("Only the post's writer can change it.")
+    # A writer who left (or was removed) reads the thread like anyone outside it: their
+    # posts stay as they were when they left.
+    if not is_writer(post.thread, writer):
+        raise PermissionDenied(
+            "You are no longer writing in this thread, so your posts in it can no longer be "
+            "edited, removed or restored."
+        )
 
 
 def post_edit(*, post: Post, writer: User, body: str) -> Post:
@@ -904,6 +912,12 @@ def post_restore(*, post: Post, writer: User) -> Post:
     if timezone.now() - post.deleted_at > timedelta(days=settings.TANDEM_RESTORE_DAYS):
         raise ValidationError(
             f"Posts can be restored for {settings.TANDEM_RESTORE_DAYS} days after removal."
+        )
+    if not post.body.strip():
+        # A removed post restored from another writer's export or backup arrives without
+        # its text (only its writer's own backup keeps it): there is nothing to bring back.
+        raise ValidationError(
+            f"Post #{post.number} came from an export without its text, so it cannot be restored."
         )
     post.deleted_at = None
     post.save(update_fields=["deleted_at"])

@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,7 +25,13 @@ from tandem.threads.forms import (
     ThreadEditForm,
 )
 from tandem.threads.models import Invitation, Participant, Post
-from tandem.threads.permissions import can_read, get_readable_thread, is_owner, is_participant
+from tandem.threads.permissions import (
+    can_read,
+    get_readable_thread,
+    is_owner,
+    is_participant,
+    is_writer,
+)
 from tandem.writing import services as writing
 from tandem.writing.diff import word_diff
 from tandem.writing.selectors import draft_for
@@ -190,6 +196,8 @@ def _turn_context(request: HttpRequest, thread, form) -> dict:
         "form": form,
         "can_post_now": can_post_now,
         "is_owner": is_owner(thread, request.user),
+        # Revisions and the Edit/Remove controls are for the thread's writers only.
+        "is_writer": is_writer(thread, request.user),
     }
 
 
@@ -206,7 +214,11 @@ def post_fragment(request: HttpRequest, public_id: str, number: int) -> HttpResp
     selectors.mark_claims(thread, [post])
     if request.GET.get("read") == "1":  # the page is in front of the reader
         services.read_position_advance(thread=thread, writer=request.user, number=post.number)
-    return render(request, "threads/thread_detail.html#post-item", {"thread": thread, "post": post})
+    return render(
+        request,
+        "threads/thread_detail.html#post-item",
+        {"thread": thread, "post": post, "is_writer": is_writer(thread, request.user)},
+    )
 
 
 class _AsSeenByPage:
@@ -516,6 +528,11 @@ def _own_post(request, public_id: str, number: int) -> Post:
     )
     if post.author_id != request.user.pk:
         raise PermissionDenied("Only the post's writer can change it.")
+    if not is_writer(thread, request.user):
+        raise PermissionDenied(
+            "You are no longer writing in this thread, so your posts in it can no longer be "
+            "edited, removed or restored."
+        )
     return post
 
 
@@ -566,9 +583,13 @@ def post_restore(request: HttpRequest, public_id: str, number: int) -> HttpRespo
 def post_revisions(request: HttpRequest, public_id: str, number: int) -> HttpResponse:
     thread = get_readable_thread(request.user, public_id)
     post = get_object_or_404(Post.objects.select_related("muse"), thread=thread, number=number)
+    if not is_writer(thread, request.user):
+        raise PermissionDenied("Only the thread's writers can see earlier versions of a post.")
     if post.is_deleted and post.author_id != request.user.pk:
         raise PermissionDenied("This post was removed.")
     revisions = list(post.revisions.order_by("-number"))
+    if not revisions:  # a removed post that came from an export without its text
+        raise Http404("This post has no saved versions.")
     by_number = {r.number: r for r in revisions}
 
     def chosen(name: str, default: int) -> int:

@@ -151,9 +151,12 @@ def test_export_restore_export_is_byte_identical(rich_story, django_capture_on_c
     # The cached turn state is what the log replays to, and the HTML is rendered again.
     assert cached_turn_state(thread) == replayed_turn_state(thread)
     assert thread.last_post_at == thread.posts.order_by("-number").first().created_at
-    post = thread.posts.get(number=2)
-    assert "<b>no</b>" in post.body_html and 'class="scene-break"' in post.body_html
+    post = thread.posts.get(number=4)
+    assert "<blockquote>" in post.body_html and "<code>code</code>" in post.body_html
     assert thread.posts.get(number=1).revisions.count() == 4
+    # The removed post came over as a placeholder: its place and number, not its words.
+    removed = thread.posts.get(number=2)
+    assert removed.is_deleted and removed.body == "" and not removed.revisions.exists()
 
     alice = User.objects.get(username="alice")
     assert alice.is_active and not alice.has_usable_password()

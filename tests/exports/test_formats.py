@@ -28,7 +28,7 @@ from tandem.exports.formats import (
     export_text,
     render_export,
 )
-from tandem.exports.markdown_export import protect_separators
+from tandem.exports.markdown_export import escape_plain, protect_separators
 from tandem.writing.markup import render_post
 from tests.exports.epubcheck import epubcheck_problems, start_epubcheck
 
@@ -654,7 +654,13 @@ def test_every_format_names_every_muse_and_the_title():
         for name, data in files.items()
         if name.endswith(".xhtml")
     )
-    for output in (export_markdown(hostile), export_text(hostile), epub_text):
+    for output in (export_text(hostile), epub_text):
         assert HOSTILE_TITLE in output
         for muse in hostile.muses:
             assert muse.name in output
+    # Markdown viewers pass raw HTML through, so names and title are there with their "<"
+    # written as "&lt;" (which every viewer shows as "<"; issue 9).
+    markdown = export_markdown(hostile)
+    assert escape_plain(HOSTILE_TITLE) in markdown
+    for muse in hostile.muses:
+        assert escape_plain(muse.name) in markdown
