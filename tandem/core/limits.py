@@ -12,6 +12,7 @@ it; 0 is refused at start-up).
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import math
 from collections.abc import Callable
@@ -101,8 +102,16 @@ def posted_email(group: str, request: HttpRequest) -> str:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address as the server saw it (AXES_CLIENT_IP_CALLABLE)."""
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """The client's address as the server saw it (AXES_CLIENT_IP_CALLABLE).
+
+    Axes stores it in an address column (``inet`` on PostgreSQL), so anything that is not an
+    address (a request made in-process, with no peer) counts as the unspecified address.
+    """
+    address = request.META.get("REMOTE_ADDR") or ""
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return "0.0.0.0"
 
 
 def axes_username(request: HttpRequest, credentials: dict | None) -> str:

@@ -23,9 +23,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read and go where it points."""
-    notification = Notification.objects.filter(pk=pk, recipient=request.user).first()
-    if notification is None:
-        return redirect("notifications")
+    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
     services.mark_read(writer=request.user, notification_ids=[notification.pk])
     return redirect(notification.url)
 

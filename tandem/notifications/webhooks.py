@@ -212,6 +212,15 @@ def attempt(delivery_id: int) -> str:
             delivery.last_error = "webhook switched off"
             delivery.save(update_fields=["status", "last_error"])
             return "failed"
+        # A retry can come long after the first try: a writer who has left the thread since
+        # hears nothing more about it, not even its current title.
+        from tandem.notifications.services import still_concerns
+
+        if not still_concerns(delivery.notification):
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = "no longer in the thread"
+            delivery.save(update_fields=["status", "last_error"])
+            return "dropped"
         delivery.attempts += 1
         delivery.save(update_fields=["attempts"])
     body = json.dumps(payload(delivery.notification), ensure_ascii=False).encode()

@@ -618,8 +618,13 @@ def post_revisions(request: HttpRequest, public_id: str, number: int) -> HttpRes
 @login_required
 @require_POST
 def composer_preview(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The composer's live preview and word count, rendered by the same code as posts."""
+    """The composer's live preview and word count, rendered by the same code as posts.
+
+    Only the thread's writers have a composer; rendering costs time, so nobody else may ask.
+    """
     thread = get_readable_thread(request.user, public_id)
+    if not is_participant(thread, request.user) and not is_owner(thread, request.user):
+        raise PermissionDenied("Only writers in this thread can preview posts here.")
     limits.hit(request, "preview")
     form = PreviewForm(request.POST)
     body = form.data.get("body", "")

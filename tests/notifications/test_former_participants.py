@@ -111,6 +111,22 @@ def test_webhooks_are_not_sent_for_a_thread_the_writer_left(
     assert not WebhookDelivery.objects.exists()
 
 
+def test_a_webhook_retry_after_leaving_is_dropped(writer_a, writer_b, coffee_cart, ivy, hale):
+    from tandem.notifications import webhooks
+
+    Webhook.objects.create(
+        writer=writer_b, url="https://hooks.example.test/x", kinds=[Kind.YOUR_TURN], secret="s"
+    )
+    threads.post_create(thread=coffee_cart, writer=writer_a, muse=ivy, body="your move")
+    note = Notification.objects.get(recipient=writer_b, kind=Kind.YOUR_TURN)
+    assert tasks.deliver_webhooks.call(note.pk) == 1  # queued while bram was still writing
+    delivery = WebhookDelivery.objects.get(webhook__writer=writer_b)
+    leave(coffee_cart, hale, writer_b)
+    assert webhooks.attempt(delivery.pk) == "dropped"
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and delivery.attempts == 0
+
+
 def test_leaving_clears_a_pending_reminder(
     make_thread, join, make_muse, make_writer, writer_a, writer_b, ivy, hale
 ):

@@ -142,7 +142,8 @@ def test_bell_count_list_open_and_mark_all(as_bram, writer_b, bram_has_notificat
 
 def test_someone_elses_notification_cannot_be_opened(as_alice, writer_b, bram_has_notifications):
     other = Notification.objects.filter(recipient=writer_b).first()
-    as_alice.post(reverse("notification-open", args=[other.pk]))
+    response = as_alice.post(reverse("notification-open", args=[other.pk]))
+    assert response.status_code == 404
     other.refresh_from_db()
     assert other.read_at is None
 

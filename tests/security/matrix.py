@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tests.security.world import World
+from tests.security.world import ROLES, VISIBILITIES, World
 
 # Outcomes of one request, as the test classifies them.
 OK = "ok"  # 2xx/3xx, not a redirect to a log-in page, no error message queued
@@ -476,3 +476,52 @@ def _backup_sees(role: str, private: bool) -> set[str]:
         # the thread is private.
         return {"TITLE", "FORMER"} if private else {"TITLE", "P1", "P2", "FORMER"}
     return set()
+
+
+# ------------------------------------------------------------------ the table in the docs
+
+
+def _who(rule: Rule, visibility: str) -> str:
+    allowed = [role for role in ROLES if OK in rule(role, visibility)]
+    if len(allowed) == len(ROLES):
+        return "everyone"
+    if set(allowed) == set(SIGNED_IN):
+        return "signed in"
+    if not allowed:
+        outcomes = rule("stranger", visibility)
+        if outcomes == {LOGIN}:
+            return "everyone, then the log-in page"
+        return "405" if NOT_ALLOWED in outcomes else ("400" if BAD in outcomes else "nobody")
+    return ", ".join(allowed)
+
+
+def _describe(rule: Rule) -> str:
+    by_visibility = {vis: _who(rule, vis) for vis in VISIBILITIES}
+    if len(set(by_visibility.values())) == 1:
+        return by_visibility["private"]
+    if by_visibility["unlisted"] == by_visibility["public"] == "everyone":
+        return f"private: {by_visibility['private']}; else everyone"
+    return "; ".join(f"{vis}: {who}" for vis, who in by_visibility.items())
+
+
+def markdown_table() -> str:
+    """The matrix as docs/security.md shows it (a test keeps the two the same)."""
+    lines = [
+        "| route | GET | POST | answer holds |",
+        "| --- | --- | --- | --- |",
+    ]
+    for route in ROUTES.values():
+        variants = route.variants or (Variant("", route.kwargs),)
+        for variant in variants:
+            name = route.name + (f" ({variant.label})" if variant.label else "")
+            get = _describe(variant.get or route.get)
+            post = _describe(variant.post or route.post)
+            content = variant.content or route.content
+            lines.append(f"| `{name}` | {get} | {post} | {content} |")
+    lines.append("| `admin:*` | staff | staff | page |")
+    lines.append("| `media/…` (avatars, icons) | everyone | everyone | picture |")
+    lines.append(
+        "| `ws/threads/<id>/` | readers; closed with 4403 when access ends | — | post numbers only |"
+    )
+    lines.append("| `ws/me/` | signed in | — | counts only |")
+    return "\n".join(lines)

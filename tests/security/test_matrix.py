@@ -208,3 +208,14 @@ def test_the_admin_is_for_staff_only_and_media_is_public():
     for role in ROLES:
         _check(world, "[media]", role, "GET", media, {}, {matrix.OK}, "page", failures)
     assert not failures, f"{len(failures)} matrix failures:\n" + "\n".join(failures)
+
+
+def test_docs_security_shows_this_matrix():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
+    start, end = "<!-- matrix:start -->\n", "\n<!-- matrix:end -->"
+    shown = doc[doc.index(start) + len(start) : doc.index(end)]
+    assert shown == matrix.markdown_table(), (
+        "docs/security.md's matrix is out of date; paste tests.security.matrix.markdown_table()"
+    )
