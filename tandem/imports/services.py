@@ -493,7 +493,25 @@ def thread_import(
             )
             for post, date in zip(posts, dates, strict=True)
         ]
+        # A placeholder cannot write, so it steps out of the posting order once the history
+        # is told, and the turn moves on to a muse that can; accepting the claim brings the
+        # writer's muse back in (threads.services._claim_take).
+        stepped_out = [participants[muse.pk] for muse in foreign]
+        last = max(dates)
+        events += [
+            TurnEvent(
+                thread=thread,
+                kind=TurnEventKind.LEAVE,
+                participant=participant,
+                actor=owner,
+                created_at=last,
+            )
+            for participant in stepped_out
+        ]
         history_write(thread, events)
+        Participant.objects.filter(pk__in=[p.pk for p in stepped_out]).update(
+            left_at=last, position=None
+        )
         # The writers wrote (and read) all of it already: nothing in it is unread for them.
         ThreadWriterState.objects.bulk_create(
             ThreadWriterState(thread=thread, writer_id=writer_id, last_read_number=len(posts))

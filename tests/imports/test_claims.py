@@ -120,7 +120,11 @@ def test_accepting_a_claim_makes_the_posts_theirs_and_keeps_the_turn_log_valid(
     claim = thread.invitations.get()
     placeholder = claim.claim_participant.muse
     participant_ids = set(thread.participants.values_list("pk", flat=True))
-    turn_before = cached_turn_state(thread)
+    # The placeholder cannot write, so it waits outside the posting order: hale's turn
+    # (after ivy's last post) passed on, and nobody is asked to write as hale.
+    assert claim.claim_participant.left_at is not None
+    assert thread.next_participant.muse == ivy
+    assert cached_turn_state(thread) == replayed_turn_state(thread)
 
     with django_capture_on_commit_callbacks(execute=True):
         participant = thread_services.invitation_accept(invitation=claim, writer=writer_b)
@@ -131,10 +135,11 @@ def test_accepting_a_claim_makes_the_posts_theirs_and_keeps_the_turn_log_valid(
     post = thread.posts.get(number=2)
     assert (post.muse, post.author) == (hale, writer_b)
     assert TurnEvent.objects.get(participant=participant, kind="post").actor == writer_b
-    # Same participants, same log: the cached state still matches a full replay.
+    # Same participants; the muse joined the order: the cached state still matches a replay.
     assert set(thread.participants.values_list("pk", flat=True)) == participant_ids
-    assert cached_turn_state(thread) == turn_before == replayed_turn_state(thread)
-    assert thread.next_participant.muse == hale  # ivy posted last
+    assert participant.left_at is None
+    assert cached_turn_state(thread) == replayed_turn_state(thread)
+    assert thread.next_participant.muse == hale  # ivy posted last, so the newcomer answers
     # The placeholder had nothing else to hold, so it is gone.
     assert not Muse.objects.filter(pk=placeholder.pk).exists()
     state = ThreadWriterState.objects.get(thread=thread, writer=writer_b)
