@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from tandem.threads import services
 from tandem.threads.models import Post, TurnEvent, TurnMode
+from tandem.threads.services import posts
 from tests.threads.test_turn_state import _race
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +111,7 @@ def test_a_key_from_another_thread_is_refused_not_answered(writer_a, coffee_cart
         thread=coffee_cart, writer=writer_a, muse=ivy, body="here", submission_key="once"
     )
     other = make_thread(writer_a, ivy)
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.post_create(
             thread=other, writer=writer_a, muse=ivy, body="there", submission_key="once"
         )
@@ -150,14 +152,14 @@ def test_when_both_pass_the_check_the_unique_constraint_settles_it(
     )
     coffee_cart.turn_mode = TurnMode.FREE  # so only the key can stop the second post
     coffee_cart.save(update_fields=["turn_mode"])
-    real = services._already_submitted
+    real = posts._already_submitted
     calls = []
 
     def missed_twice(thread, writer, key):
         calls.append(key)
         return None if len(calls) <= 2 else real(thread, writer, key)
 
-    monkeypatch.setattr(services, "_already_submitted", missed_twice)
+    monkeypatch.setattr(posts, "_already_submitted", missed_twice)
     again = services.post_create(
         thread=coffee_cart, writer=writer_a, muse=ivy, body="made", submission_key="raced"
     )

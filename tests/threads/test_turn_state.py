@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from tandem.threads import services
 from tandem.threads.models import Participant, Post, Thread, TurnEvent, TurnMode
-from tandem.threads.services import NotYourTurn, TurnTaken
+from tandem.threads.services import NotYourTurn, TurnTaken, posts
 
 # ---------------------------------------------------------------------------- the oracle
 
@@ -266,13 +266,13 @@ def _race(thread_pk: int, attempts: list[dict], monkeypatch) -> list[object]:
     Each post sleeps briefly while holding the thread's lock (inside count_words), so the
     second writer really arrives while the first is mid-transaction.
     """
-    real_count_words = services.count_words
+    real_count_words = posts.count_words
 
     def slow_count_words(text):
         time.sleep(0.3)
         return real_count_words(text)
 
-    monkeypatch.setattr(services, "count_words", slow_count_words)
+    monkeypatch.setattr(posts, "count_words", slow_count_words)
     barrier = threading.Barrier(len(attempts))
     results: list[object] = [None] * len(attempts)
 
