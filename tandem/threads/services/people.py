@@ -182,22 +182,21 @@ def _claim_drop(invitation: Invitation) -> None:
 UNCLAIMED_SUFFIX = " (unclaimed)"
 
 
+def _close(invitation: Invitation, status: str, event: str, actor: User) -> None:
+    """End a pending invitation (declined or withdrawn): a claim's posts stay unclaimed,
+    and open pages hear of it (sockets re-check who may still read)."""
+    invitation.status = status
+    invitation.answered_at = timezone.now()
+    invitation.save(update_fields=["status", "answered_at"])
+    _claim_drop(invitation)
+    emit(ThreadEvent(event, invitation.thread_id, actor_id=actor.pk, invitation_id=invitation.pk))
+
+
 @transaction.atomic
 def invitation_decline(*, invitation: Invitation, writer: User) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     _check_pending(invitation, writer)
-    invitation.status = InvitationStatus.DECLINED
-    invitation.answered_at = timezone.now()
-    invitation.save(update_fields=["status", "answered_at"])
-    _claim_drop(invitation)
-    emit(
-        ThreadEvent(
-            "invitation_answered",
-            invitation.thread_id,
-            actor_id=writer.pk,
-            invitation_id=invitation.pk,
-        )
-    )
+    _close(invitation, InvitationStatus.DECLINED, "invitation_answered", writer)
     return invitation
 
 
@@ -206,18 +205,7 @@ def invitation_withdraw(*, invitation: Invitation, actor: User) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     _check_owner(invitation.thread, actor)
     if invitation.status == InvitationStatus.PENDING:
-        invitation.status = InvitationStatus.WITHDRAWN
-        invitation.answered_at = timezone.now()
-        invitation.save(update_fields=["status", "answered_at"])
-        _claim_drop(invitation)
-        emit(
-            ThreadEvent(
-                "invitation_withdrawn",
-                invitation.thread_id,
-                actor_id=actor.pk,
-                invitation_id=invitation.pk,
-            )
-        )
+        _close(invitation, InvitationStatus.WITHDRAWN, "invitation_withdrawn", actor)
     return invitation
 
 
