@@ -355,3 +355,24 @@ def test_cli_import_with_trust_owners_skips_consent(
     assert thread.posts.get(number=2).muse == hale
     assert thread.posts.get(number=2).author == writer_b
     assert not Invitation.objects.exists()
+
+
+def test_a_post_awaiting_its_claim_cannot_be_changed_until_answered(
+    as_alice, writer_a, writer_b, ivy, hale
+):
+    thread = _imported(writer_a, ivy, hale)
+    waiting = thread.posts.get(number=2)
+    for change in (
+        lambda: thread_services.post_edit(post=waiting, writer=writer_a, body="words for bram"),
+        lambda: thread_services.post_delete(post=waiting, writer=writer_a),
+    ):
+        with pytest.raises(PermissionDenied, match="waits for its writer to accept"):
+            change()
+    page = as_alice.get(thread.get_absolute_url()).content.decode()
+    assert reverse("post-edit", args=[thread.public_id, 2]) not in page
+    assert reverse("post-edit", args=[thread.public_id, 1]) in page
+    # Declined: the posts are the importer's unclaimed ones, to keep or change.
+    thread_services.invitation_decline(invitation=thread.invitations.get(), writer=writer_b)
+    waiting.refresh_from_db()
+    edited = thread_services.post_edit(post=waiting, writer=writer_a, body="hale, unclaimed.")
+    assert edited.body == "hale, unclaimed."

@@ -15,6 +15,7 @@ from tandem.accounts.models import User
 from tandem.muses.models import Muse, MuseIcon
 from tandem.threads.events import ThreadEvent, emit
 from tandem.threads.models import (
+    InvitationStatus,
     Post,
     PostRevision,
     Thread,
@@ -197,6 +198,14 @@ def _check_author(post: Post, writer: User) -> None:
         raise PermissionDenied(
             "You are no longer writing in this thread, so your posts in it can no longer be "
             "edited, removed or restored."
+        )
+    # Posts waiting for another writer to claim them stay exactly as that writer is shown
+    # them: an edit between their look and their "accept" would put words in their mouth.
+    if post.muse.is_placeholder and post.thread.invitations.filter(
+        claim_participant_id=post.participant_id, status=InvitationStatus.PENDING
+    ).exists():
+        raise PermissionDenied(
+            "This post waits for its writer to accept it, so it cannot be changed meanwhile."
         )
 
 
