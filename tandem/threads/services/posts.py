@@ -201,9 +201,12 @@ def _check_author(post: Post, writer: User) -> None:
         )
     # Posts waiting for another writer to claim them stay exactly as that writer is shown
     # them: an edit between their look and their "accept" would put words in their mouth.
-    if post.muse.is_placeholder and post.thread.invitations.filter(
-        claim_participant_id=post.participant_id, status=InvitationStatus.PENDING
-    ).exists():
+    if (
+        post.muse.is_placeholder
+        and post.thread.invitations.filter(
+            claim_participant_id=post.participant_id, status=InvitationStatus.PENDING
+        ).exists()
+    ):
         raise PermissionDenied(
             "This post waits for its writer to accept it, so it cannot be changed meanwhile."
         )
