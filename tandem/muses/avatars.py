@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import uuid
+import warnings
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -63,7 +64,11 @@ def normalise_avatar(upload: UploadedFile) -> ProcessedImage:
     try:
         upload.seek(0)
         # Image.open reads the header only: format and size are known before any decoding.
-        with Image.open(upload) as probe:
+        # Its own bomb warning is ours to give here, with the picture's size in it.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            probe = Image.open(upload)
+        with probe:
             image_format = probe.format
             if image_format not in ACCEPTED_FORMATS:
                 raise ValidationError("Avatars must be PNG, JPEG, GIF or WebP images.")
