@@ -77,6 +77,9 @@ _EMAIL_AUTOLINK = re.compile(
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
+# An inline link's destination, from its "](", and a link reference definition's.
+_LINK_TARGET = re.compile(r"\]\(\s*<?([^\s)>]*)")
+_LINK_DEFINITION = re.compile(r"^( {0,3}\[[^\]]+\]):(\s*<?)([^\s>]*)")
 
 
 def _safe_url(value: str) -> bool:
@@ -122,6 +125,11 @@ def _escape_markup(text: str, *, inline: bool) -> str:
             end = close + run if close is not None else i + run
             out.append(text[i:end])
             i = end
+        elif inline and char == "]" and (target := _LINK_TARGET.match(text, i)):
+            # [text](javascript:…) is a link in viewers that do not check schemes: written
+            # as ]\( it stays the words the writer typed (Tandem never links it either).
+            out.append("]" if _safe_url(target.group(1)) else "]\\")
+            i += 1
         elif char == "<":
             link = _AUTOLINK.match(text, i) if inline else None
             if link is not None and link.group(1).lower() in URL_SCHEMES:
@@ -166,8 +174,9 @@ def _closing_run(text: str, start: int, length: int) -> int | None:
 
 
 def escape_raw_html(markdown: str) -> str:
-    """The Markdown with raw HTML the post renderer would not keep shown as text instead."""
-    if "<" not in markdown:
+    """The Markdown with raw HTML the post renderer would not keep, and links to schemes it
+    would not link, shown as text instead."""
+    if "<" not in markdown and "]" not in markdown:
         return markdown
     lines = markdown.split("\n")
     code: set[int] = set()
@@ -188,15 +197,25 @@ def escape_raw_html(markdown: str) -> str:
     while n < len(lines):
         if n in inline and not raw_html.intersection(range(n, inline[n])):
             end = inline[n]
-            out.extend(_escape_markup("\n".join(lines[n:end]), inline=True).split("\n"))
+            escaped = _escape_markup("\n".join(lines[n:end]), inline=True)
+            # A strict viewer reads a definition to javascript: as words, a trusting one not.
+            out.extend(_neutral_definition(line) for line in escaped.split("\n"))
             n = end
         elif n in code and n not in raw_html:
             out.append(lines[n])
             n += 1
         else:
-            out.append(_escape_markup(lines[n], inline=False))
+            out.append(_neutral_definition(_escape_markup(lines[n], inline=False)))
             n += 1
     return "\n".join(out)
+
+
+def _neutral_definition(line: str) -> str:
+    """A link reference definition to an unsafe scheme, written so it defines nothing."""
+    definition = _LINK_DEFINITION.match(line)
+    if definition is None or _safe_url(definition.group(3)):
+        return line
+    return definition.group(1).replace("[", "\\[", 1) + line[len(definition.group(1)) :]
 
 
 _ENTITY_LIKE = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")

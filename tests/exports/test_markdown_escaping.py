@@ -153,3 +153,36 @@ def test_the_download_of_a_thread_with_hostile_names_is_escaped(
     for marker in ("MARKER-WRITER", "MARKER-MUSE", "MARKER-TITLE", "MARKER-SUMMARY", "MARKER-BODY"):
         assert marker in md  # shown as text, never dropped
     assert "<script" not in md and "<img" not in md and "<iframe" not in md
+
+
+# A viewer that links any scheme at all (markdown-it refuses javascript: by itself).
+TRUSTING_VIEWER = MarkdownIt("commonmark", {"html": True})
+TRUSTING_VIEWER.validateLink = lambda url: True
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "she left a note: [read me](javascript:alert('MARKER-LINK')) on the step.",
+        "a [plain-looking](  <vbscript:msgbox(1)> ) line.",
+        "[the map][1] was folded twice.\n\n[1]: javascript:alert('MARKER-DEF')",
+    ],
+)
+def test_links_to_unsafe_schemes_are_left_as_words(body):
+    markdown = escape_raw_html(body)
+    rendered = TRUSTING_VIEWER.render(markdown)
+    parser = live_html(markdown)
+    hrefs = [value for tag, attrs in parser.tags for name, value in attrs if name == "href"]
+    trusting = _Tags()
+    trusting.feed(rendered)
+    hrefs += [value for tag, attrs in trusting.tags for name, value in attrs if name == "href"]
+    assert not [h for h in hrefs if h and not h.startswith(("http:", "https:", "mailto:"))]
+    # The words stay: the writer's text is shown, not dropped.
+    assert "javascript" in markdown or "vbscript" in markdown
+
+
+def test_safe_links_stay_links():
+    markdown = escape_raw_html("see [the archive](https://archive.example/works/1).")
+    trusting = _Tags()
+    trusting.feed(TRUSTING_VIEWER.render(markdown))
+    assert ("a", [("href", "https://archive.example/works/1")]) in trusting.tags
