@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "tandem.notifications",
     "tandem.imports",
     "tandem.exports",
+    "tandem.search",
     "tandem.core",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("notifications/", include("tandem.notifications.urls")),
     path("import/", include("tandem.imports.urls")),
     path("export/", include("tandem.exports.urls")),
+    path("search/", include("tandem.search.urls")),
     path("admin/", admin.site.urls),
     # Uploaded avatars. Small installs serve them from here; large ones put a proxy or
     # object storage in front (docs/deployment.md).

@@ -44,6 +44,7 @@ LIMITS: dict[str, tuple[str, str]] = {
     "export": ("60/h", "user_or_ip"),
     "webhook-test": ("10/h", "user_or_ip"),
     "upload": ("60/h", "user_or_ip"),
+    "search": ("60/m", "user_or_ip"),
 }
 
 
@@ -74,6 +75,7 @@ _WHAT = {
     "export": "Downloading",
     "webhook-test": "Testing webhooks",
     "upload": "Uploading pictures",
+    "search": "Searching",
     "login": "Logging in from your network",
 }
 

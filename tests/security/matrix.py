@@ -217,6 +217,9 @@ ROUTES: dict[str, Route] = {
         # -------------------------------------------------------------- threads
         Route("thread-new", signed_in(), signed_in(), thread_independent=True),
         Route("explore", everyone(), everyone(), content="listing"),
+        # Search answers are listings; tests/security/test_search_matrix.py searches for every
+        # marker as every role.
+        Route("search", everyone(), never(NOT_ALLOWED), content="listing"),
         Route(
             "invitation-respond",
             only("invited"),

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from tandem.search.query import MAX_QUERY_LENGTH, ParsedQuery, parse
+from tandem.search.selectors import KINDS, MAX_PAGE
+from tandem.threads.models import Rating, Status
+
+
+class SearchForm(forms.Form):
+    # No max_length here: parse() says how long the query was and what the cap is.
+    q = forms.CharField(
+        label="Search for",
+        required=False,
+        strip=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH, "autocomplete": "off"}
+        ),
+    )
+    kind = forms.ChoiceField(
+        choices=[(kind, kind.title()) for kind in KINDS], required=False, widget=forms.HiddenInput
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        choices=[("relevance", "Best match"), ("date", "Newest first")],
+        required=False,
+    )
+    tag = forms.CharField(label="Tag", required=False, max_length=100)
+    rating = forms.ChoiceField(
+        label="Rating", choices=[("", "Any rating"), *Rating.choices], required=False
+    )
+    status = forms.ChoiceField(
+        label="Status", choices=[("", "Any status"), *Status.choices], required=False
+    )
+    writer = forms.CharField(label="Writer (username)", required=False, max_length=150)
+    muse = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    thread = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
+    mine = forms.BooleanField(label="My threads only", required=False)
+    after = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the date as YYYY-MM-DD."},
+    )
+    before = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the date as YYYY-MM-DD."},
+    )
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "That page number is not a number."},
+    )
+
+    parsed: ParsedQuery | None = None
+
+    def clean_q(self) -> str:
+        raw = self.cleaned_data.get("q") or ""
+        self.parsed = parse(raw)  # ValidationError with the sentence to show
+        return raw.strip()
+
+    def clean_page(self) -> int:
+        page = self.cleaned_data.get("page") or 1
+        if page > MAX_PAGE:
+            raise ValidationError(
+                f"Results stop at page {MAX_PAGE}. Add a word or a filter to narrow the search."
+            )
+        return page
+
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("after"), data.get("before")
+        if after and before and after > before:
+            self.add_error("before", "The end date is before the start date.")
+        data["kind"] = data.get("kind") or "posts"
+        data["sort"] = data.get("sort") or "relevance"
+        return data

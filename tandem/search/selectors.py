@@ -1,0 +1,312 @@
+"""Search: posts through the database's full-text engine, threads, muses and writers by their
+names. Every query carries the reader's permission filter in its SQL, before any LIMIT, so a
+count or a page can only ever be made of what the searcher may read.
+
+Who may find what (docs/decisions.md, "Search (issue 10)"):
+
+* posts and threads: public threads for everyone, and the threads the searcher writes in
+  (owner, or a muse still in it) whatever their visibility. Unlisted threads are "anyone with
+  the link", so only "search in this thread" from the thread itself finds their posts;
+  private threads of others, threads a writer has left and pending invitations never count;
+* removed posts never; OOC talk, drafts and revisions are not indexed at all;
+* muses: not placeholders, not archived, of active accounts; writers: active accounts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from tandem.accounts.models import User
+from tandem.muses.models import Muse
+from tandem.search import engines
+from tandem.search.query import ParsedQuery, Term
+from tandem.threads.models import Participant, Post, Thread, Visibility
+from tandem.threads.permissions import can_read
+
+PER_PAGE = 20
+MAX_PAGE = 50
+KINDS = ("posts", "threads", "muses", "writers")
+
+# Private-use characters mark the highlights in the engines' snippets; everything else is
+# escaped before they become <mark> elements.
+_START, _STOP = "\ue000", "\ue001"
+_MARKED = re.compile(f"{_START}([^{_START}{_STOP}]*){_STOP}")
+
+
+@dataclass(frozen=True)
+class Filters:
+    tag: str = ""
+    rating: str = ""
+    status: str = ""
+    muse: int | None = None
+    writer: str = ""
+    mine: bool = False
+    after: date | None = None
+    before: date | None = None
+    #: "Search in this thread": the thread itself, already checked with ``can_read``.
+    thread: Thread | None = None
+    #: "Search in this thread" for a thread the reader may not read (or that does not
+    #: exist): nothing, in every kind, so the answer says nothing about it.
+    unreadable_thread: bool = False
+
+
+@dataclass
+class Results:
+    kind: str
+    page: Page
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ who may find what
+
+
+def _my_threads(user: User):
+    """Ids of the threads ``user`` writes in: owned, or with a muse of theirs still in it."""
+    active = Participant.objects.filter(writer=user, left_at__isnull=True).values("thread_id")
+    return Thread.objects.filter(Q(owner=user) | Q(pk__in=active)).values("pk")
+
+
+def findable_threads(user: User) -> QuerySet[Thread]:
+    visible = Q(visibility=Visibility.PUBLIC)
+    if user.is_authenticated:
+        visible |= Q(pk__in=_my_threads(user))
+    return Thread.objects.filter(visible)
+
+
+def findable_posts(user: User, thread: Thread | None = None) -> QuerySet[Post]:
+    posts = Post.objects.filter(deleted_at__isnull=True)
+    if thread is not None:
+        # The caller checked can_read for this one thread; its posts are what its page shows.
+        if not can_read(thread, user):
+            return posts.none()
+        return posts.filter(thread=thread)
+    visible = Q(thread__visibility=Visibility.PUBLIC)
+    if user.is_authenticated:
+        visible |= Q(thread_id__in=_my_threads(user))
+    return posts.filter(visible)
+
+
+# ------------------------------------------------------------------ filters
+
+
+def _thread_filter(user: User, filters: Filters, prefix: str = "") -> Q:
+    """The thread filters, on threads (``prefix=""``) or on posts (``prefix="thread__"``)."""
+    thread_key = "thread_id__in" if prefix else "pk__in"
+    q = Q()
+    if filters.tag:
+        tagged = Thread.tags.through.objects.filter(tag__name__iexact=filters.tag)
+        q &= Q(**{thread_key: tagged.values("thread_id")})
+    if filters.rating:
+        q &= Q(**{f"{prefix}rating": filters.rating})
+    if filters.status:
+        q &= Q(**{f"{prefix}status": filters.status})
+    if filters.mine:
+        if not user.is_authenticated:
+            return Q(pk__in=[])
+        q &= Q(**{thread_key: _my_threads(user)})
+    return q
+
+
+def _post_filter(user: User, filters: Filters) -> Q:
+    q = _thread_filter(user, filters, prefix="thread__")
+    if filters.muse:
+        q &= Q(muse_id=filters.muse)
+    if filters.writer:
+        q &= Q(author__username__iexact=filters.writer)
+    if filters.after:
+        q &= Q(created_at__date__gte=filters.after)
+    if filters.before:
+        q &= Q(created_at__date__lte=filters.before)
+    return q
+
+
+# ------------------------------------------------------------------ posts
+
+
+def search_posts(user: User, query: ParsedQuery, filters: Filters, sort: str) -> QuerySet[Post]:
+    posts = findable_posts(user, filters.thread).filter(_post_filter(user, filters))
+    posts = posts.select_related("thread", "muse", "author")
+    if engines.vendor(connection) == "postgresql":
+        posts = _postgresql(posts, query)
+    else:
+        posts = _sqlite(posts, query)
+    if sort == "date":
+        return posts.order_by("-created_at", "-pk")
+    return posts.order_by("-rank", "-created_at", "-pk")
+
+
+def _pg_query(query: ParsedQuery) -> SearchQuery:
+    found = SearchQuery(query.websearch(), search_type="websearch", config=engines.PG_CONFIG)
+    for term in query.excluded:
+        found &= ~SearchQuery(f'"{term.text}"', search_type="websearch", config=engines.PG_CONFIG)
+    return found
+
+
+def _postgresql(posts: QuerySet[Post], query: ParsedQuery) -> QuerySet[Post]:
+    found = _pg_query(query)
+    vector = RawSQL(f'"{engines.POSTS}"."search_vector"', [], output_field=SearchVectorField())
+    return (
+        posts.annotate(vector=vector)
+        .filter(vector=found)
+        .annotate(
+            rank=SearchRank(F("vector"), found, cover_density=True),
+            snippet_raw=SearchHeadline(
+                "body",
+                found,
+                config=engines.PG_CONFIG,
+                start_sel=_START,
+                stop_sel=_STOP,
+                max_words=30,
+                min_words=12,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            ),
+        )
+    )
+
+
+def _sqlite(posts: QuerySet[Post], query: ParsedQuery) -> QuerySet[Post]:
+    fts = engines.FTS
+    # The ORM cannot name a virtual table, so the FTS5 table joins through ``extra``; the
+    # MATCH and the rowid join stay in the one query that the permission filter is in.
+    return posts.extra(
+        tables=[fts],
+        where=[f"{fts}.rowid = {engines.POSTS}.id", f"{fts} MATCH %s"],
+        params=[query.fts5()],
+        select={
+            # bm25 is smaller for better matches; negated so that larger is better, as on
+            # PostgreSQL.
+            "rank": f"-bm25({fts})",
+            "snippet_raw": f"snippet({fts}, 0, %s, %s, ' … ', 24)",
+        },
+        select_params=[_START, _STOP],
+    )
+
+
+def highlighted(raw: str | None) -> SafeString:
+    """An engine's snippet as HTML: every character escaped, the matches in <mark>."""
+    text = escape(raw or "")
+    text = _MARKED.sub(r"<mark>\1</mark>", text)
+    return mark_safe(text.replace(_START, "").replace(_STOP, ""))
+
+
+# ------------------------------------------------------------------ threads, muses, writers
+
+
+def _matches(fields: list[str], term: Term, extra: Q | None = None) -> Q:
+    q = Q()
+    for name in fields:
+        q |= Q(**{f"{name}__icontains": term.raw})
+    return q | extra if extra is not None else q
+
+
+def _text_filter(query: ParsedQuery, match) -> Q:
+    found = Q()
+    for group in query.groups:
+        every = Q()
+        for term in group:
+            every &= match(term)
+        found |= every
+    for term in query.excluded:
+        found &= ~match(term)
+    return found
+
+
+def search_threads(user: User, query: ParsedQuery, filters: Filters, sort: str):
+    def match(term: Term) -> Q:
+        tagged = Thread.tags.through.objects.filter(tag__name__icontains=term.raw)
+        return _matches(["title", "summary"], term, Q(pk__in=tagged.values("thread_id")))
+
+    threads = findable_threads(user).filter(_thread_filter(user, filters))
+    if filters.thread is not None:
+        threads = threads.filter(pk=filters.thread.pk)
+    if filters.writer:
+        threads = threads.filter(
+            pk__in=Participant.objects.filter(writer__username__iexact=filters.writer).values(
+                "thread_id"
+            )
+        )
+    if filters.muse:
+        threads = threads.filter(
+            pk__in=Participant.objects.filter(muse_id=filters.muse).values("thread_id")
+        )
+    if filters.after:
+        threads = threads.filter(created_at__date__gte=filters.after)
+    if filters.before:
+        threads = threads.filter(created_at__date__lte=filters.before)
+    threads = threads.filter(_text_filter(query, match)).select_related("owner")
+    if sort == "date":
+        return threads.order_by(F("last_post_at").desc(nulls_last=True), "-pk")
+    title_hit = Q()
+    for term in query.positive_terms:
+        title_hit &= Q(title__icontains=term.raw)
+    return threads.annotate(
+        title_rank=Case(
+            When(title_hit, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+    ).order_by("title_rank", F("last_post_at").desc(nulls_last=True), "-pk")
+
+
+def search_muses(user: User, query: ParsedQuery, filters: Filters, sort: str):
+    muses = Muse.objects.filter(
+        is_placeholder=False, archived_at__isnull=True, owner__is_active=True
+    ).filter(_text_filter(query, lambda term: _matches(["name", "nicknames"], term)))
+    if filters.writer:
+        muses = muses.filter(owner__username__iexact=filters.writer)
+    return muses.select_related("owner").order_by("name", "pk")
+
+
+def search_writers(user: User, query: ParsedQuery, filters: Filters, sort: str):
+    writers = User.objects.filter(is_active=True).filter(
+        _text_filter(query, lambda term: _matches(["username", "display_name"], term))
+    )
+    return writers.order_by("username")
+
+
+SEARCHES = {
+    "posts": search_posts,
+    "threads": search_threads,
+    "muses": search_muses,
+    "writers": search_writers,
+}
+
+
+def search(
+    *,
+    user: User,
+    query: ParsedQuery,
+    filters: Filters,
+    kind: str = "posts",
+    sort: str = "relevance",
+    page: int = 1,
+) -> Results:
+    """One page of ``kind`` results, and how many of each kind there are for this reader."""
+    querysets = {name: find(user, query, filters, sort) for name, find in SEARCHES.items()}
+    if filters.unreadable_thread:
+        querysets = {name: queryset.none() for name, queryset in querysets.items()}
+    counts = {name: qs.count() for name, qs in querysets.items()}
+    paginator = Paginator(querysets[kind], PER_PAGE)
+    paginator.count = counts[kind]  # already counted
+    current = paginator.get_page(min(page, MAX_PAGE))
+    if kind == "posts":
+        for post in current.object_list:
+            post.snippet = highlighted(post.snippet_raw)
+    return Results(kind=kind, page=current, counts=counts)
+
+
+__all__ = ["KINDS", "MAX_PAGE", "PER_PAGE", "Filters", "Results", "highlighted", "search"]
