@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from tandem.search.query import MAX_QUERY_LENGTH, ParsedQuery, parse
 from tandem.search.selectors import KINDS, MAX_PAGE
-from tandem.threads.models import Rating, Status
+from tandem.threads.models import Rating, Status, Warning
 
 
 class SearchForm(forms.Form):
@@ -29,6 +29,9 @@ class SearchForm(forms.Form):
     tag = forms.CharField(label="Tag", required=False, max_length=100)
     rating = forms.ChoiceField(
         label="Rating", choices=[("", "Any rating"), *Rating.choices], required=False
+    )
+    warning = forms.ChoiceField(
+        label="Warning", choices=[("", "Any warnings"), *Warning.choices], required=False
     )
     status = forms.ChoiceField(
         label="Status", choices=[("", "Any status"), *Status.choices], required=False

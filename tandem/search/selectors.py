@@ -52,6 +52,7 @@ _MARKED = re.compile(f"{_START}([^{_START}{_STOP}]*){_STOP}")
 class Filters:
     tag: str = ""
     rating: str = ""
+    warning: str = ""
     status: str = ""
     muse: int | None = None
     writer: str = ""
@@ -113,6 +114,10 @@ def _thread_filter(user: User, filters: Filters, prefix: str = "") -> Q:
         q &= Q(**{thread_key: tagged.values("thread_id")})
     if filters.rating:
         q &= Q(**{f"{prefix}rating": filters.rating})
+    if filters.warning:
+        # Warnings are a JSON list of codes; the quoted code matches one whole element on
+        # both engines (a containment lookup is not available on SQLite).
+        q &= Q(**{f"{prefix}warnings__icontains": f'"{filters.warning}"'})
     if filters.status:
         q &= Q(**{f"{prefix}status": filters.status})
     if filters.mine:

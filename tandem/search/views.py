@@ -27,6 +27,7 @@ def search(request: HttpRequest) -> HttpResponse:
         filters = selectors.Filters(
             tag=data["tag"].strip(),
             rating=data["rating"],
+            warning=data["warning"],
             status=data["status"],
             muse=data["muse"],
             writer=data["writer"].strip(),

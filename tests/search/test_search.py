@@ -34,6 +34,7 @@ def story(make_writer, make_muse, make_thread, join):
         visibility="public",
         tags=["Harbour", "slow burn"],
         rating="teen",
+        warnings=["violence"],
     )
     join(public, wren)
     first = services.post_create(
@@ -186,6 +187,9 @@ def test_filters(client, story):
     assert len(_numbers(_search(client, q="lamps", rating="teen"))) == 2
     assert _numbers(_search(client, q="lamps", rating="explicit")) == []
     assert _numbers(_search(client, q="lamps", status="complete")) == []
+    assert len(_numbers(_search(client, q="lamps", warning="violence"))) == 2
+    assert _numbers(_search(client, q="lamps", warning="death")) == []
+    assert _numbers(_search(client, q="lamps", warning="noncon")) == []
     today = timezone.localdate()
     assert len(_numbers(_search(client, q="lamps", after=today.isoformat()))) == 2
     assert _numbers(_search(client, q="lamps", after=(today + timedelta(days=1)).isoformat())) == []
@@ -232,6 +236,7 @@ def test_pages_of_twenty_and_a_cap(client, make_writer, make_muse, make_thread):
         ({"q": "lamps", "page": "two"}, "not a number"),
         ({"q": "lamps", "kind": "everything"}, "valid choice"),
         ({"q": "lamps", "rating": "spicy"}, "valid choice"),
+        ({"q": "lamps", "warning": "gore"}, "valid choice"),
     ],
 )
 def test_bad_input_gets_a_sentence_never_a_500(client, story, params, message):
