@@ -25,6 +25,21 @@ def _fresh_rate_limits():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _steady_rate_limit_clock(monkeypatch):
+    """django-ratelimit counts in fixed windows whose edges fall at a time of the hour set by
+    the key (for 127.0.0.1 and an hourly limit, at :30:32): a test that crosses one would see
+    its count start again. Within a test the limiter's clock stands still, so a count of
+    eleven requests is always eleven."""
+    import time
+    from types import SimpleNamespace
+
+    import django_ratelimit.core
+
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
+
+
 @pytest.fixture
 def make_writer(db):
     def make(username: str | None = None, **extra):

@@ -362,4 +362,6 @@ def test_reset_confirm_form_labels_every_input(client, writer_a):
     client.post(reverse("password_reset"), {"email": "alice@example.test"})
     link = re.search(r"https?://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
     response = client.get(link, follow=True)
-    assert assert_every_control_is_labelled(response) == 2
+    # The new password twice, and the search box every page's header carries.
+    assert assert_every_control_is_labelled(response) == 3
+    assert response.content.decode().count('type="password"') == 2
