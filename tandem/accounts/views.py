@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,6 +13,7 @@ from tandem.accounts.models import User
 from tandem.accounts.services import writer_set_reading, writer_sign_up, writer_update_profile
 from tandem.core.limits import limit
 from tandem.muses.selectors import muses_of_writer
+from tandem.threads.selectors import PROFILE_THREADS_PER_PAGE, public_threads_of_writer
 
 
 @require_http_methods(["GET", "POST"])
@@ -79,4 +81,10 @@ def reading_preferences(request: HttpRequest) -> HttpResponse:
 def writer_profile(request: HttpRequest, username: str) -> HttpResponse:
     writer = get_object_or_404(User, username__iexact=username, is_active=True)
     muses = muses_of_writer(writer, include_archived=False)
-    return render(request, "accounts/writer_profile.html", {"writer": writer, "muses": muses})
+    # get_page: "?page=abc" is the first page, "?page=99999" the last, never a 500.
+    page = Paginator(public_threads_of_writer(writer), PROFILE_THREADS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "accounts/writer_profile.html", {"writer": writer, "muses": muses, "page": page}
+    )

@@ -4,6 +4,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
@@ -26,7 +27,7 @@ from tandem.muses.services import (
     muse_update,
     muses_import,
 )
-from tandem.threads.selectors import public_threads_of_muse
+from tandem.threads.selectors import PROFILE_THREADS_PER_PAGE, public_threads_of_muse
 
 
 def limit_uploads(view):
@@ -97,8 +98,11 @@ def muse_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def muse_detail(request: HttpRequest, pk: int) -> HttpResponse:
     muse = get_object_or_404(Muse.objects.select_related("owner"), pk=pk)
-    threads = public_threads_of_muse(muse)
-    return render(request, "muses/muse_detail.html", {"muse": muse, "threads": threads})
+    # get_page: "?page=abc" is the first page, "?page=99999" the last, never a 500.
+    page = Paginator(public_threads_of_muse(muse), PROFILE_THREADS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "muses/muse_detail.html", {"muse": muse, "page": page})
 
 
 @login_required

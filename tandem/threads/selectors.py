@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tandem.accounts.models import User
@@ -216,12 +217,42 @@ def public_threads(*, limit: int = 50) -> QuerySet[Thread]:
     )
 
 
-def public_threads_of_muse(muse: Muse) -> QuerySet[Thread]:
-    return (
-        Thread.objects.filter(visibility=Visibility.PUBLIC, participants__muse=muse)
-        .distinct()
-        .order_by("-last_post_at", "-created_at")
+#: Threads a page on a writer's or a muse's profile.
+PROFILE_THREADS_PER_PAGE = 20
+
+
+def _profile_threads(participations: QuerySet[Participant]) -> QuerySet[Thread]:
+    """Public threads holding one of ``participations`` (active or left: a muse that left
+    still wrote there), with ``words`` (the words of posts not removed) and ``cast`` (the
+    active muses, placeholders and archived muses left out). Only PUBLIC ever: an unlisted
+    thread is for those holding its link, a private one for its writers. A constant number
+    of queries: the page, its count, the cast."""
+    words = (
+        Post.objects.filter(thread=OuterRef("pk"), deleted_at__isnull=True)
+        .order_by()
+        .values("thread")
+        .annotate(total=Sum("word_count"))
+        .values("total")
     )
+    cast = _active_participants().filter(muse__is_placeholder=False, muse__archived_at__isnull=True)
+    return (
+        Thread.objects.filter(
+            visibility=Visibility.PUBLIC, pk__in=participations.values("thread_id")
+        )
+        .annotate(words=Coalesce(Subquery(words), 0))
+        .prefetch_related(Prefetch("participants", queryset=cast, to_attr="cast"))
+        .order_by(F("last_post_at").desc(nulls_last=True), "-created_at", "-pk")
+    )
+
+
+def public_threads_of_muse(muse: Muse) -> QuerySet[Thread]:
+    return _profile_threads(Participant.objects.filter(muse=muse))
+
+
+def public_threads_of_writer(writer: User) -> QuerySet[Thread]:
+    """Threads a writer wrote in with one of their own muses; a placeholder they hold for
+    someone else's muse in an import does not make the thread theirs."""
+    return _profile_threads(Participant.objects.filter(writer=writer, muse__is_placeholder=False))
 
 
 # ---------------------------------------------------------------------------- claims
