@@ -10,15 +10,11 @@ a former participant, about anything after they left.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 from asgiref.sync import async_to_sync, sync_to_async
 from django.core.management import call_command
 
@@ -26,6 +22,7 @@ from tandem.asgi import application
 from tandem.notifications.models import Kind, Notification
 from tandem.threads import services
 from tests.live.sockets import WebSocket, session_headers
+from tests.notifications.test_email import inbox  # noqa: F401 (fixture: a real SMTP server)
 from tests.security import matrix
 from tests.security.world import MARKER_KINDS, ROLES, build_world, marker
 
@@ -159,17 +156,6 @@ def test_the_personal_socket_is_for_signed_in_writers_only():
 # ---------------------------------------------------------------------------- mail, hooks
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd calls this by name
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 OK"
-
-
 class _Receiver:
     """Webhook target on loopback; records each body by the path it was sent to."""
 
@@ -197,20 +183,6 @@ class _Receiver:
 
 
 @pytest.fixture
-def inbox(settings):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    box = _Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    yield box
-    controller.stop()
-
-
-@pytest.fixture
 def receiver(settings):
     settings.TANDEM_WEBHOOK_ALLOW_PRIVATE = True
     settings.TANDEM_WEBHOOK_RETRY_BASE_SECONDS = 0
@@ -221,7 +193,7 @@ def receiver(settings):
 
 @pytest.mark.usefixtures("in_memory_layer")
 @pytest.mark.parametrize("visibility", ["private", "public"])
-def test_nobody_outside_the_thread_hears_of_it(visibility, inbox, receiver):
+def test_nobody_outside_the_thread_hears_of_it(visibility, inbox, receiver):  # noqa: F811
     world = build_world(visibility, webhooks_to=receiver.base)
     world.webhook.delete()
     former = world.users["former"]
