@@ -58,10 +58,53 @@ def _migrate(verbosity: int = 0) -> None:
     call_command("migrate", interactive=False, verbosity=verbosity)
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    host = host.strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
+
+
+def _site_url_for(host: str, port: int) -> str | None:
+    """Point links in e-mails, webhooks and exports at the address being served.
+
+    Without TANDEM_SITE_URL, a server on this machine only (loopback) is its own address,
+    so the default follows --host and --port. A server others reach cannot know the address
+    they use (a proxy, a domain): the return value is a warning to print.
+    """
+    from urllib.parse import urlsplit
+
+    configured = os.environ.get("TANDEM_SITE_URL", "").strip()
+    if not configured and _is_loopback(host):
+        shown = f"[{host}]" if ":" in host else host
+        os.environ["TANDEM_SITE_URL"] = f"http://{shown}:{port}"
+        return None
+    site_url = configured or DEFAULT_SITE_URL
+    if _is_loopback(host) or not _is_loopback(urlsplit(site_url).hostname or ""):
+        return None
+    return (
+        f"tandem: warning: serving on {host}, but TANDEM_SITE_URL is {site_url}"
+        f"{'' if configured else ' (the default)'}: links in e-mails, webhooks and exports "
+        "would point at this machine only. Set TANDEM_SITE_URL to the address people use, "
+        "e.g. https://tandem.example.org"
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     problem = _port_free(args.host, args.port)
     if problem:
         return _fail(problem)
+    warning = _site_url_for(args.host, args.port)
+    if warning:
+        print(warning, file=sys.stderr)
     _setup_django()
     _check_database()
     _migrate()

@@ -18,6 +18,12 @@ urlpatterns = [
     path("import/", include("tandem.imports.urls")),
     path("export/", include("tandem.exports.urls")),
     path("search/", include("tandem.search.urls")),
+    path("tags/", include("tandem.threads.tag_urls")),
+    path("starters/", include("tandem.starters.urls")),
+    path("series/", include("tandem.series.urls")),
+    path("blocks/", include("tandem.blocks.urls")),
+    path("follows/", include("tandem.follows.urls")),
+    path("moderation/", include("tandem.moderation.urls")),
     path("admin/", admin.site.urls),
     # Uploaded avatars. Small installs serve them from here; large ones put a proxy or
     # object storage in front (docs/deployment.md).

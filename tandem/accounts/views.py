@@ -3,7 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from tandem.accounts.forms import ProfileForm, ReadingForm, SignUpForm
 from tandem.accounts.models import User
 from tandem.accounts.services import writer_set_reading, writer_sign_up, writer_update_profile
+from tandem.blocks.selectors import is_blocked_between
 from tandem.core.limits import limit
 from tandem.muses.selectors import muses_of_writer
 from tandem.threads.selectors import PROFILE_THREADS_PER_PAGE, public_threads_of_writer
@@ -80,11 +81,13 @@ def reading_preferences(request: HttpRequest) -> HttpResponse:
 
 def writer_profile(request: HttpRequest, username: str) -> HttpResponse:
     writer = get_object_or_404(User, username__iexact=username, is_active=True)
+    if is_blocked_between(request.user, writer):
+        # Blocked either way: the page is as absent as a name nobody has.
+        raise Http404("No such writer.")
     muses = muses_of_writer(writer, include_archived=False)
+    threads = public_threads_of_writer(writer, viewer=request.user)
     # get_page: "?page=abc" is the first page, "?page=99999" the last, never a 500.
-    page = Paginator(public_threads_of_writer(writer), PROFILE_THREADS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(threads, PROFILE_THREADS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request, "accounts/writer_profile.html", {"writer": writer, "muses": muses, "page": page}
     )

@@ -45,6 +45,8 @@ LIMITS: dict[str, tuple[str, str]] = {
     "webhook-test": ("10/h", "user_or_ip"),
     "upload": ("60/h", "user_or_ip"),
     "search": ("60/m", "user_or_ip"),
+    "report": ("20/h", "user_or_ip"),
+    "block": ("30/h", "user_or_ip"),
 }
 
 
@@ -76,6 +78,8 @@ _WHAT = {
     "webhook-test": "Testing webhooks",
     "upload": "Uploading pictures",
     "search": "Searching",
+    "report": "Sending reports",
+    "block": "Blocking writers",
     "login": "Logging in from your network",
 }
 

@@ -23,12 +23,14 @@ from django.utils import timezone
 from tandem import __version__
 from tandem.accounts.models import User
 from tandem.exports.scope import ExportScope, operator_scope
+from tandem.moderation.selectors import flag_hidden_posts
 from tandem.threads import turns
 from tandem.threads.models import (
     Participant,
     Post,
     PostRevision,
     Rating,
+    TagCategory,
     Thread,
     TurnEvent,
     TurnEventKind,
@@ -151,8 +153,21 @@ class _Writers:
         ]
 
 
+def _sorted_names(names) -> list[str]:
+    return sorted(names, key=lambda name: (name.lower(), name))
+
+
 def _tag_names(thread: Thread) -> list[str]:
-    return sorted((tag.name for tag in thread.tags.all()), key=lambda name: (name.lower(), name))
+    return _sorted_names(tag.name for tag in thread.tags.all())
+
+
+def _tag_categories(thread: Thread) -> dict[str, list[str]]:
+    # Every tag is also in the flat "tags" list, so a reader that predates categories keeps
+    # the names (as freeform tags).
+    return {
+        category: _sorted_names(t.name for t in thread.tags.all() if t.category == category)
+        for category in TagCategory.values
+    }
 
 
 def thread_to_json(
@@ -179,6 +194,7 @@ def thread_to_json(
         .prefetch_related(Prefetch("revisions", queryset=PostRevision.objects.order_by("number")))
         .order_by("number")
     )
+    flag_hidden_posts(posts)  # moderators' removals: see _post_text
     events = _events(thread, scope, kept)
     # A cut-down document's memberships and posting order are what its own turn log says.
     membership = _membership(participants, events) if kept_less(scope) else None
@@ -253,6 +269,7 @@ def thread_to_json(
         "rating": thread.rating,
         "warnings": list(thread.warnings),
         "tags": _tag_names(thread),
+        "tag_categories": _tag_categories(thread),
         "visibility": thread.visibility,
         "status": thread.status,
         "turn_mode": thread.turn_mode,
@@ -263,6 +280,7 @@ def thread_to_json(
         # Its title, summary and tags may have changed since the writer left; they keep
         # their own words, not what was written after.
         head.update(title=PRIVATE_TITLE, summary="", rating=Rating.NOT_RATED, warnings=[], tags=[])
+        head["tag_categories"] = {category: [] for category in TagCategory.values}
     document = {
         "format": THREAD_FORMAT,
         "schema_version": SCHEMA_VERSION,
@@ -364,8 +382,11 @@ def _revision_rows(revisions) -> list[dict]:
 def _post_text(post: Post, scope: ExportScope) -> dict:
     """A post's text fields as ``scope`` lets its reader have them."""
     icon = post.icon.keywords if post.icon else None
-    if post.deleted_at is not None and not scope.shows_removed(post.author_id):
-        # Removed means removed: the post keeps its place and number, not its words.
+    if (post.deleted_at is not None and not scope.shows_removed(post.author_id)) or (
+        getattr(post, "moderated", False) and not scope.owns(post.author_id)
+    ):
+        # Removed means removed: the post keeps its place and number, not its words. A post
+        # moderators hid keeps its words only in its own writer's download or backup.
         return {"body": "", "word_count": 0, "edited_at": None, "icon": None, "revisions": []}
     if not scope.writer:
         # Readers who are not the thread's writers get the text the page shows them, as

@@ -62,3 +62,19 @@ class ThreadDocument:
     exported_at: datetime
     last_post_at: datetime | None = None
     word_count: int = field(default=0)
+
+
+@dataclass(frozen=True)
+class SeriesDocument:
+    """Threads grouped into a series, in reading order: one book of several threads.
+
+    ``threads`` holds only what the reader who asked may read, each built like a thread's
+    own download for that reader.
+    """
+
+    public_id: str
+    title: str
+    description: str
+    url: str
+    threads: list[ThreadDocument]
+    exported_at: datetime

@@ -22,6 +22,12 @@ Where EbookLib falls short, this module takes over rather than post-processing i
   entries with the current local time.
 - The identifier is ``urn:uuid:`` + a UUID 5 of the thread's public id, stable across
   re-exports, and ``dcterms:modified`` is the export time in UTC.
+
+A series (``export_series_epub``) is one book built from the same parts: the series' title
+page (title, writers, description, the parts in reading order), the contents, then each
+thread as above — its own title page and its chapters, in a folder of its own
+(``text/part-001/``) with ids and muse classes prefixed ``part-001-`` so that no two parts
+clash. The contents nest each thread's posts under "Part N: its title".
 """
 
 from __future__ import annotations
@@ -29,14 +35,16 @@ from __future__ import annotations
 import io
 import uuid
 import zipfile
+from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
 from ebooklib import epub
 
-from tandem.exports.document import PostInfo, ThreadDocument
+from tandem.exports.document import PostInfo, SeriesDocument, ThreadDocument
 from tandem.exports.format_common import (
     MuseStyle,
+    human_date,
     in_utc,
     iso_utc,
     metadata_rows,
@@ -46,12 +54,20 @@ from tandem.exports.format_common import (
     post_byline,
     started_at,
     summary_paragraphs,
+    text_paragraphs,
     thread_title,
     writer_name,
 )
 from tandem.exports.format_post_html import post_html_to_xhtml
 
-__all__ = ["CHUNK_CHARS", "CHUNK_POSTS", "export_epub", "thread_identifier"]
+__all__ = [
+    "CHUNK_CHARS",
+    "CHUNK_POSTS",
+    "export_epub",
+    "export_series_epub",
+    "series_identifier",
+    "thread_identifier",
+]
 
 CHUNK_POSTS = 50
 CHUNK_CHARS = 250_000
@@ -88,6 +104,38 @@ def thread_identifier(doc: ThreadDocument) -> str:
     return f"urn:uuid:{uuid.uuid5(_IDENTIFIER_NAMESPACE, doc.public_id)}"
 
 
+def series_identifier(series: SeriesDocument) -> str:
+    """A series book's ``dc:identifier``: the same for every export of one series."""
+    return f"urn:uuid:{uuid.uuid5(_IDENTIFIER_NAMESPACE, 'series:' + series.public_id)}"
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where one thread's files go in a book and how its ids and classes are spelt.
+
+    A thread's own book keeps the names it always had (``text/``, no prefix); each part of a
+    series gets a folder and a prefix of its own.
+    """
+
+    folder: str = _TEXT_DIR
+    prefix: str = ""
+
+    @property
+    def stylesheet(self) -> str:
+        return "../" * (self.folder.count("/") + 1) + _STYLESHEET_HREF
+
+
+@dataclass
+class _Part:
+    """One thread laid out for a book: its title page, its chapters and their contents."""
+
+    title_page: _Document
+    chapters: list[_Document]
+    #: The contents below the title page: post links, grouped by chapter when there are many.
+    toc: list
+    styles: list[MuseStyle] = field(default_factory=list)
+
+
 def _names(names: list[str]) -> str:
     """ "Wren", "Wren and Ivy", "Wren, Ivy and Sol"."""
     if len(names) <= 1:
@@ -99,12 +147,12 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(value for value in values if value))
 
 
-def _stylesheet(styles: dict[str, MuseStyle]) -> bytes:
+def _stylesheet(styles: list[MuseStyle]) -> bytes:
     # E-readers show light pages (and invert them in night modes), so the light colours.
     rules = (
         f".{s.css_class} {{ border-left-color: {s.accent}; }}\n"
         f".{s.css_class} .dialogue {{ color: {s.light}; }}\n"
-        for s in styles.values()
+        for s in styles
     )
     return (_STYLESHEET + "".join(rules)).encode()
 
@@ -127,7 +175,15 @@ class _Document(epub.EpubHtml):
         return self.content
 
 
-def _title_page(doc: ThreadDocument, title: str) -> _Document:
+def _paragraphs_html(text: str) -> str:
+    html = []
+    for paragraph in text_paragraphs(text):
+        lines = "<br/>\n".join(escape(line) for line in paragraph.split("\n"))
+        html.append(f"<p>{lines}</p>\n")
+    return "".join(html)
+
+
+def _title_page(doc: ThreadDocument, title: str, place: _Place) -> _Document:
     writers = _unique([writer_name(writer) for writer in doc.writers])
     parts = ['<section class="title-page">\n', f"<h1>{escape(title)}</h1>\n"]
     if writers:
@@ -138,16 +194,15 @@ def _title_page(doc: ThreadDocument, title: str) -> _Document:
     if one_line(doc.url):
         parts.append(f"<dt>Source</dt>\n<dd>{escape(one_line(doc.url))}</dd>\n")
     parts.append("</dl>\n")
-    summary = summary_paragraphs(doc)
-    if summary:
+    if summary_paragraphs(doc):
         parts.append('<div class="summary">\n<h2>Summary</h2>\n')
-        for paragraph in summary:
-            lines = "<br/>\n".join(escape(line) for line in paragraph.split("\n"))
-            parts.append(f"<p>{lines}</p>\n")
+        parts.append(_paragraphs_html(doc.summary))
         parts.append("</div>\n")
     parts.append("</section>\n")
-    page = _Document(uid="title-page", file_name=f"{_TEXT_DIR}/title.xhtml", title=title)
-    page.content = _xhtml(title, "".join(parts), stylesheet=f"../{_STYLESHEET_HREF}")
+    page = _Document(
+        uid=f"{place.prefix}title-page", file_name=f"{place.folder}/title.xhtml", title=title
+    )
+    page.content = _xhtml(title, "".join(parts), stylesheet=place.stylesheet)
     return page
 
 
@@ -182,12 +237,41 @@ def _chunk_title(posts: list[tuple[PostInfo, str]]) -> str:
     return f"Post {first}" if first == last else f"Posts {first}–{last}"
 
 
-def _post_link(document: _Document, post: PostInfo) -> epub.Link:
+def _post_link(document: _Document, post: PostInfo, place: _Place) -> epub.Link:
     return epub.Link(
         f"{document.file_name}#post-{post.number}",
         f"{post.number}. {muse_name(post.muse)}",
-        f"toc-post-{post.number}",
+        f"toc-{place.prefix}post-{post.number}",
     )
+
+
+def _thread_part(doc: ThreadDocument, place: _Place, *, heading: str) -> _Part:
+    """A thread's title page (headed ``heading``) and its chapters of posts."""
+    title = thread_title(doc)
+    styles = {
+        key: MuseStyle(f"{place.prefix}{style.css_class}", style.muse)
+        for key, style in muse_styles(doc).items()
+    }
+    title_page = _title_page(doc, heading, place)
+    chapters: list[_Document] = []
+    toc: list = []
+    chunks = _chunks(doc, styles)
+    for index, chunk in enumerate(chunks, start=1):
+        chunk_title = _chunk_title(chunk)
+        chapter = _Document(
+            uid=f"{place.prefix}posts-{index:04d}",
+            file_name=f"{place.folder}/posts-{index:04d}.xhtml",
+            title=chunk_title,
+        )
+        body = "".join(section for _, section in chunk)
+        chapter.content = _xhtml(f"{chunk_title} · {title}", body, stylesheet=place.stylesheet)
+        chapters.append(chapter)
+        links = [_post_link(chapter, post, place) for post, _ in chunk]
+        if len(chunks) == 1:
+            toc.extend(links)
+        else:
+            toc.append((chapter, links))
+    return _Part(title_page, chapters, toc, list(styles.values()))
 
 
 class _FixedTimeZipFile(zipfile.ZipFile):
@@ -256,13 +340,16 @@ def _book_metadata(book: epub.EpubBook, doc: ThreadDocument, title: str) -> None
         book.add_metadata("DC", "source", one_line(doc.url))
 
 
-def export_epub(doc: ThreadDocument) -> bytes:
-    """The thread as an EPUB 3 book (see the module docstring for its layout)."""
-    title = thread_title(doc)
-    styles = muse_styles(doc)
-    book = epub.EpubBook()
-    _book_metadata(book, doc, title)
-
+def _write_book(
+    book: epub.EpubBook,
+    *,
+    styles: list[MuseStyle],
+    first: _Document,
+    rest: list[_Document],
+    toc: list,
+    exported_at: datetime,
+) -> bytes:
+    """The book's zip: ``first`` (a title page), the contents, then ``rest`` in order."""
     book.add_item(
         epub.EpubItem(
             uid="style",
@@ -271,45 +358,122 @@ def export_epub(doc: ThreadDocument) -> bytes:
             content=_stylesheet(styles),
         )
     )
-    title_page = _title_page(doc, title)
-    book.add_item(title_page)
-
-    chapters: list[_Document] = []
-    toc: list = [epub.Link(title_page.file_name, "Title page", "toc-title-page")]
-    chunks = _chunks(doc, styles)
-    for index, chunk in enumerate(chunks, start=1):
-        chunk_title = _chunk_title(chunk)
-        chapter = _Document(
-            uid=f"posts-{index:04d}",
-            file_name=f"{_TEXT_DIR}/posts-{index:04d}.xhtml",
-            title=chunk_title,
-        )
-        body = "".join(section for _, section in chunk)
-        chapter.content = _xhtml(
-            f"{chunk_title} · {title}", body, stylesheet=f"../{_STYLESHEET_HREF}"
-        )
-        book.add_item(chapter)
-        chapters.append(chapter)
-        links = [_post_link(chapter, post) for post, _ in chunk]
-        if len(chunks) == 1:
-            toc.extend(links)
-        else:
-            toc.append((chapter, links))
-
+    for document in (first, *rest):
+        book.add_item(document)
     nav = epub.EpubNav(title="Contents")
     nav.add_link(href=_STYLESHEET_HREF, rel="stylesheet", type="text/css")
     book.add_item(nav)
     book.add_item(epub.EpubNcx())
     book.toc = toc
-    book.spine = [title_page, nav, *chapters]
+    book.spine = [first, nav, *rest]
     book.guide = [{"type": "toc", "href": nav.file_name, "title": "Contents"}]
-    if chapters:
-        book.guide.append({"type": "text", "href": chapters[0].file_name, "title": "Story"})
+    if rest:
+        book.guide.append({"type": "text", "href": rest[0].file_name, "title": "Story"})
 
-    exported = in_utc(doc.exported_at)
+    exported = in_utc(exported_at)
     options = {"mtime": exported, "epub2_guide": False, "epub3_pages": False}
     buffer = io.BytesIO()
     writer = _ReproducibleEpubWriter(buffer, book, options, exported)
     writer.process()
     writer.write()
     return buffer.getvalue()
+
+
+def export_epub(doc: ThreadDocument) -> bytes:
+    """The thread as an EPUB 3 book (see the module docstring for its layout)."""
+    title = thread_title(doc)
+    book = epub.EpubBook()
+    _book_metadata(book, doc, title)
+    part = _thread_part(doc, _Place(), heading=title)
+    toc = [epub.Link(part.title_page.file_name, "Title page", "toc-title-page"), *part.toc]
+    return _write_book(
+        book,
+        styles=part.styles,
+        first=part.title_page,
+        rest=part.chapters,
+        toc=toc,
+        exported_at=doc.exported_at,
+    )
+
+
+def series_title(series: SeriesDocument) -> str:
+    return one_line(series.title) or "Untitled series"
+
+
+def _series_title_page(series: SeriesDocument, title: str, parts: list[_Part]) -> _Document:
+    writers = _unique([writer_name(w) for doc in series.threads for w in doc.writers])
+    html = ['<section class="title-page">\n', f"<h1>{escape(title)}</h1>\n"]
+    if writers:
+        html.append(f'<p class="byline">by {escape(_names(writers))}</p>\n')
+    words = sum(doc.word_count or sum(p.word_count for p in doc.posts) for doc in series.threads)
+    html.append('<dl class="facts">\n')
+    facts = [
+        ("Parts", f"{len(series.threads):,}"),
+        ("Words", f"{words:,}"),
+        ("Exported", human_date(series.exported_at)),
+    ]
+    if one_line(series.url):
+        facts.append(("Source", one_line(series.url)))
+    for label, value in facts:
+        html.append(f"<dt>{escape(label)}</dt>\n<dd>{escape(value)}</dd>\n")
+    html.append("</dl>\n")
+    if text_paragraphs(series.description):
+        html.append('<div class="summary">\n<h2>About this series</h2>\n')
+        html.append(_paragraphs_html(series.description))
+        html.append("</div>\n")
+    if parts:
+        html.append("<h2>Reading order</h2>\n<ol>\n")
+        for doc, part in zip(series.threads, parts, strict=True):
+            href = part.title_page.file_name.removeprefix(f"{_TEXT_DIR}/")
+            html.append(f'<li><a href="{escape(href)}">{escape(thread_title(doc))}</a></li>\n')
+        html.append("</ol>\n")
+    html.append("</section>\n")
+    page = _Document(uid="title-page", file_name=f"{_TEXT_DIR}/title.xhtml", title=title)
+    page.content = _xhtml(title, "".join(html), stylesheet=_Place().stylesheet)
+    return page
+
+
+def export_series_epub(series: SeriesDocument) -> bytes:
+    """A series as one EPUB 3 book, one part per thread in reading order."""
+    title = series_title(series)
+    book = epub.EpubBook()
+    book.set_identifier(series_identifier(series))
+    book.set_title(title)
+    book.set_language("en")
+    writers = _unique([writer_name(w) for doc in series.threads for w in doc.writers])
+    for index, name in enumerate(writers, start=1):
+        book.add_author(name, uid=f"creator-{index}")
+    description = "\n\n".join(text_paragraphs(series.description))
+    if description:
+        book.add_metadata("DC", "description", description)
+    starts = [started_at(doc) for doc in series.threads]
+    book.add_metadata("DC", "date", iso_utc(min(starts) if starts else series.exported_at))
+    if one_line(series.url):
+        book.add_metadata("DC", "source", one_line(series.url))
+
+    parts = [
+        _thread_part(
+            doc,
+            _Place(f"{_TEXT_DIR}/part-{index:03d}", f"part-{index:03d}-"),
+            heading=f"Part {index}: {thread_title(doc)}",
+        )
+        for index, doc in enumerate(series.threads, start=1)
+    ]
+    first = _series_title_page(series, title, parts)
+    toc: list = [epub.Link(first.file_name, "Title page", "toc-title-page")]
+    rest: list[_Document] = []
+    for index, (doc, part) in enumerate(zip(series.threads, parts, strict=True), start=1):
+        heading = f"Part {index}: {thread_title(doc)}"
+        if part.toc:
+            toc.append((epub.Section(heading, href=part.title_page.file_name), part.toc))
+        else:
+            toc.append(epub.Link(part.title_page.file_name, heading, f"toc-part-{index:03d}"))
+        rest.extend([part.title_page, *part.chapters])
+    return _write_book(
+        book,
+        styles=[style for part in parts for style in part.styles],
+        first=first,
+        rest=rest,
+        toc=toc,
+        exported_at=series.exported_at,
+    )

@@ -28,6 +28,7 @@ __all__ = [
     "post_byline",
     "started_at",
     "summary_paragraphs",
+    "text_paragraphs",
     "thread_title",
     "word_count_label",
     "writer_name",
@@ -71,7 +72,12 @@ def muse_name(muse: MuseInfo) -> str:
 
 def summary_paragraphs(doc: ThreadDocument) -> list[str]:
     """The summary's paragraphs (split at blank lines), each keeping its own line breaks."""
-    text = xml_safe(doc.summary).replace("\r\n", "\n").replace("\r", "\n")
+    return text_paragraphs(doc.summary)
+
+
+def text_paragraphs(text: str) -> list[str]:
+    """Plain text's paragraphs (split at blank lines), each keeping its own line breaks."""
+    text = xml_safe(text).replace("\r\n", "\n").replace("\r", "\n")
     paragraphs = (paragraph.strip() for paragraph in re.split(r"\n[ \t]*\n", text))
     return ["\n".join(line.strip() for line in p.split("\n")) for p in paragraphs if p]
 

@@ -50,6 +50,7 @@ from tandem.threads.models import (
     Rating,
     Status,
     Tag,
+    TagCategory,
     Thread,
     ThreadWriterState,
     TurnEvent,
@@ -59,7 +60,12 @@ from tandem.threads.models import (
     Warning,
     new_public_id,
 )
-from tandem.threads.services import history_write
+from tandem.threads.services import (
+    history_write,
+    normalise_tag,
+    tags_for,
+    thread_recount_words,
+)
 from tandem.writing import markup
 from tandem.writing.models import Draft
 
@@ -168,6 +174,8 @@ class ThreadData:
     rating: str
     warnings: list[str]
     tags: list[str]
+    # Names per kind of tag; files from before tag categories have none (all freeform).
+    tag_categories: dict[str, list[str]]
     visibility: str
     status: str
     turn_mode: str
@@ -681,6 +689,7 @@ def parse_thread(document: Any, label: str) -> ThreadData:
         rating=head.choice("rating", Rating),
         warnings=warnings,
         tags=head.texts("tags", max_length=_max_length(Tag, "name")),
+        tag_categories=_tag_categories(head),
         visibility=head.choice("visibility", Visibility),
         status=head.choice("status", Status),
         turn_mode=head.choice("turn_mode", TurnMode),
@@ -693,6 +702,16 @@ def parse_thread(document: Any, label: str) -> ThreadData:
         turn_events=events,
         ooc=ooc,
     )
+
+
+def _tag_categories(head: _Obj) -> dict[str, list[str]]:
+    if "tag_categories" not in head.value:
+        return {}
+    kinds = _Obj(head.mapping("tag_categories"), f"{head.where}, tag_categories")
+    unknown = [key for key in kinds.value if key not in TagCategory.values]
+    if unknown:
+        raise RestoreError(f"{kinds.where}: unknown kind of tag “{unknown[0][:40]}”.")
+    return {key: kinds.texts(key, max_length=_max_length(Tag, "name")) for key in kinds.value}
 
 
 # ============================================================================ backup zip
@@ -1307,7 +1326,7 @@ class _Restorer:
         )
         # The turn clock starts when the thread did, as thread_create has it.
         self._backdate(thread, created_at=data.created_at, turn_since=data.created_at)
-        thread.tags.set(self._tags(data.tags))
+        thread.tags.set(self._tags(data))
 
         participants: dict[str, Participant] = {}
         for item in data.participants:
@@ -1339,6 +1358,7 @@ class _Restorer:
             )
             for item in data.posts
         )
+        thread_recount_words(thread.pk)  # the directory sorts by it
         post_ids = dict(thread.posts.values_list("number", "pk"))
         PostRevision.objects.bulk_create(
             PostRevision(
@@ -1394,21 +1414,19 @@ class _Restorer:
         return thread
 
     @staticmethod
-    def _tags(names: list[str]) -> list[Tag]:
-        tags: dict[str, Tag] = {}
-        for name in names:
-            name = " ".join(name.split())
-            if not name or name.lower() in tags:
-                continue
-            tag = Tag.objects.filter(name__iexact=name).first()
-            if tag is None:
-                try:
-                    with transaction.atomic():
-                        tag = Tag.objects.create(name=name)
-                except IntegrityError:
-                    tag = Tag.objects.get(name__iexact=name)
-            tags[name.lower()] = tag
-        return list(tags.values())
+    def _tags(data: ThreadData) -> list[Tag]:
+        # Names with no kind (every tag of a file from before categories) are freeform; an
+        # existing tag is matched ignoring case, and a merged one gives its canonical tag.
+        by_category = {key: list(names) for key, names in data.tag_categories.items()}
+        placed = {normalise_tag(n).lower() for names in by_category.values() for n in names}
+        by_category.setdefault(TagCategory.FREEFORM, [])
+        by_category[TagCategory.FREEFORM] += [
+            name for name in data.tags if normalise_tag(name).lower() not in placed
+        ]
+        try:
+            return tags_for(by_category)
+        except ValidationError as error:
+            raise RestoreError(f"{data.label}: {_sentence(error)}") from None
 
     # ------------------------------------------------------------------ the two kinds
 

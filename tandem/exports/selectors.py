@@ -12,6 +12,7 @@ from django.utils import timezone
 from tandem.accounts.models import User
 from tandem.exports.document import MuseInfo, PostInfo, ThreadDocument, WriterInfo
 from tandem.exports.models import ExportJob
+from tandem.moderation.selectors import hidden_post_ids
 from tandem.muses.colours import dialogue_colours
 from tandem.threads.models import Thread
 from tandem.writing.services import refresh_rendered
@@ -59,7 +60,8 @@ def thread_document(
     ):
         muse_info(participant.muse, participant.writer)
 
-    visible = thread.posts.filter(deleted_at__isnull=True)
+    # Posts removed by their writer or hidden by moderators are left out.
+    visible = thread.posts.filter(deleted_at__isnull=True).exclude(pk__in=hidden_post_ids())
     total = visible.count()
     posts: list[PostInfo] = []
     last_number = 0

@@ -131,14 +131,20 @@ def export_claim(job_id: int) -> ExportJob | None:
     return ExportJob.objects.select_related("thread", "owner").get(pk=job_id) if claimed else None
 
 
-def export_run(job: ExportJob) -> ExportJob:
-    """Build a queued job's file under the data directory, recording progress as it goes."""
+def export_run(job: ExportJob, build: Callable[[Progress], ExportFile] | None = None) -> ExportJob:
+    """Build a queued job's file under the data directory, recording progress as it goes.
+
+    ``build`` makes the file for a job that is neither a thread nor a backup (a series book,
+    ``tandem.series``); it raises ValidationError to fail the job with its message.
+    """
 
     def progress(done: int, total: int) -> None:
         ExportJob.objects.filter(pk=job.pk).update(done=done, total=total)
 
     try:
-        if job.format == "backup":
+        if build is not None:
+            result = build(progress)
+        elif job.format == "backup":
             result = account_backup(job.owner, progress=progress)
         else:
             # Who may read what is decided now, not when the job was queued: a writer who

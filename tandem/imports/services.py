@@ -36,7 +36,13 @@ from tandem.threads.models import (
     TurnMode,
     Visibility,
 )
-from tandem.threads.services import _clean_body, _lock, _validate_metadata, history_write
+from tandem.threads.services import (
+    _clean_body,
+    _lock,
+    _validate_metadata,
+    history_write,
+    thread_recount_words,
+)
 from tandem.writing import markup
 from tandem.writing.dialogue import find_dialogue
 from tandem.writing.wordcount import count_words
@@ -474,6 +480,7 @@ def thread_import(
             )
             for post in new_posts
         )
+        thread_recount_words(thread.pk)  # the directory sorts by it
         events = [
             TurnEvent(
                 thread=thread,

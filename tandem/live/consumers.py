@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from redis.exceptions import RedisError
 
-from tandem.live.groups import thread_group, writer_group
+from tandem.live.groups import ooc_group, thread_group, writer_group
 
 logger = logging.getLogger("tandem.live")
 
@@ -52,6 +52,27 @@ def _still_readable(thread_id: int, user) -> bool:
 
     thread = Thread.objects.filter(pk=thread_id).first()
     return thread is not None and can_read(thread, user)
+
+
+@database_sync_to_async
+def _writer_thread_id(public_id: str, user) -> int | None:
+    """The thread's id if ``user`` is one of its writers (owner or current participant)."""
+    from tandem.threads.models import Thread
+    from tandem.threads.permissions import can_read, is_writer
+
+    thread = Thread.objects.filter(public_id=public_id).first()
+    if thread is None or user is None or not (can_read(thread, user) and is_writer(thread, user)):
+        return None
+    return thread.pk
+
+
+@database_sync_to_async
+def _still_writer(thread_id: int, user) -> bool:
+    from tandem.threads.models import Thread
+    from tandem.threads.permissions import can_read, is_writer
+
+    thread = Thread.objects.filter(pk=thread_id).first()
+    return thread is not None and can_read(thread, user) and is_writer(thread, user)
 
 
 @database_sync_to_async
@@ -139,12 +160,27 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({k: v for k, v in event.items() if not k.startswith("_")})
 
 
-class ThreadConsumer(LiveConsumer):
-    """``/ws/threads/<public_id>/``: posts, turn changes and presence for one thread."""
+class OneThreadConsumer(LiveConsumer):
+    """A socket about one thread, let go (4403) as soon as its user loses access."""
 
     thread_id: int | None = None
-    last_typing = 0.0
     forbidden = False
+
+    async def let_go(self) -> None:
+        self.forbidden = True  # nothing more reaches it, whatever is still queued
+        await self.close(code=CLOSE_FORBIDDEN)
+        await self.disconnect(CLOSE_FORBIDDEN)  # leave the group now, not when the peer goes
+        self.group = None
+
+    async def forward(self, event: dict) -> None:
+        if not self.forbidden:
+            await super().forward(event)
+
+
+class ThreadConsumer(OneThreadConsumer):
+    """``/ws/threads/<public_id>/``: posts, turn changes and presence for one thread."""
+
+    last_typing = 0.0
 
     async def connect(self) -> None:
         self.user = _user(self.scope)
@@ -202,15 +238,37 @@ class ThreadConsumer(LiveConsumer):
         if not await _still_readable(self.thread_id, self.user):
             await self.let_go()
 
-    async def let_go(self) -> None:
-        self.forbidden = True  # nothing more reaches it, whatever is still queued
-        await self.close(code=CLOSE_FORBIDDEN)
-        await self.disconnect(CLOSE_FORBIDDEN)  # leave the group now, not when the peer goes
-        self.group = None
 
-    async def forward(self, event: dict) -> None:
-        if not self.forbidden:
-            await super().forward(event)
+class OocConsumer(OneThreadConsumer):
+    """``/ws/threads/<public_id>/ooc/``: new OOC talk, for the thread's writers only.
+
+    Its own socket and group, so no reader of the story — a stranger on a public thread, a
+    writer who left — is ever in a group that hears of OOC talk. The same close-and-let-go
+    as the thread's socket, with a stricter rule: being one of the thread's writers.
+    """
+
+    async def connect(self) -> None:
+        self.user = _user(self.scope)
+        public_id = self.scope["url_route"]["kwargs"]["public_id"]
+        self.thread_id = await _writer_thread_id(public_id, self.user)
+        if self.thread_id is None:
+            await self.refuse()
+            return
+        if not await self.join(ooc_group(self.thread_id)):
+            return
+        if not await _still_writer(self.thread_id, self.user):
+            await self.let_go()
+
+    async def receive_json(self, content, **kwargs) -> None:
+        return None  # nothing to say on this socket: OOC is written through its form
+
+    async def ooc(self, event: dict) -> None:
+        await self.forward(event)
+
+    async def access(self, event: dict) -> None:
+        """A writer left or was removed: whoever is no longer a writer here is let go."""
+        if not await _still_writer(self.thread_id, self.user):
+            await self.let_go()
 
 
 class WriterConsumer(LiveConsumer):

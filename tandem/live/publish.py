@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from tandem.live.groups import thread_group, writer_group
+from tandem.live.groups import ooc_group, thread_group, writer_group
 from tandem.threads.events import ThreadEvent
 
 logger = logging.getLogger("tandem.live")
@@ -64,12 +64,23 @@ def messages_for(event: ThreadEvent) -> Iterable[Message]:
         if number is not None:
             op = "created" if kind == "post_created" else "changed"
             yield group, {"type": "post", "op": op, "number": number, "committed_at": now}
+        if kind == "post_created":
+            # After the post's own turn change: the counts carry both (the poster's "your
+            # turn" settled, the others' news, in a free thread too where the turn may stay).
+            yield from queue_messages(_active_writer_ids(event.thread_id))
     elif kind in ("turn_changed", "status_changed"):
         yield group, {"type": "turn", "committed_at": now}
-        yield from queue_messages(_active_writer_ids(event.thread_id))
+        if event.data.get("cause") != "post":  # post_created sends the counts
+            yield from queue_messages(_active_writer_ids(event.thread_id))
+    elif kind == "order_changed":
+        # A muse joined, left or was removed, or the order changed: the people and the turn
+        # box come in the same fragment.
+        yield group, {"type": "turn", "committed_at": now}
     elif kind == "participant_left":
         yield group, {"type": "turn", "committed_at": now}
         yield group, {"type": "access"}
+        # OOC talk is for writers: one who left stops hearing of it, even on a public thread.
+        yield ooc_group(event.thread_id), {"type": "access"}
         left = Participant.objects.filter(pk=event.participant_id)
         yield from queue_messages(left.values_list("writer_id", flat=True))
     elif kind == "visibility_changed":
@@ -87,6 +98,12 @@ def messages_for(event: ThreadEvent) -> Iterable[Message]:
             yield group, {"type": "access"}
         if event.actor_id:
             yield from queue_messages([event.actor_id])
+    elif kind == "ooc_posted" and event.ooc_id:
+        # Only the writers' group: readers of the story never hear that OOC talk happened.
+        yield ooc_group(event.thread_id), {"type": "ooc", "op": "created", "id": event.ooc_id}
+        yield from queue_messages(_writer_ids(event.thread_id, excluding=event.actor_id))
+    elif kind == "notifications_read" and event.actor_id:
+        yield from queue_messages([event.actor_id])  # the bell on the writer's other pages
 
 
 def _active_writer_ids(thread_id: int) -> list[int]:
@@ -97,6 +114,15 @@ def _active_writer_ids(thread_id: int) -> list[int]:
         .values_list("writer_id", flat=True)
         .distinct()
     )
+
+
+def _writer_ids(thread_id: int, *, excluding: int | None) -> list[int]:
+    """The thread's writers (its owner and current participants) but one."""
+    from tandem.threads.models import Thread
+
+    owner = Thread.objects.filter(pk=thread_id).values_list("owner_id", flat=True).first()
+    ids = {*_active_writer_ids(thread_id), owner} - {None, excluding}
+    return sorted(ids)
 
 
 def queue_message(writer) -> dict:

@@ -28,11 +28,22 @@ class MuseForm(forms.Form):
     )
     avatar = forms.FileField(
         required=False,
-        widget=forms.ClearableFileInput(
-            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
-        ),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
         help_text="PNG, JPEG, GIF or WebP, at most 5 MB. It is cropped to a square.",
     )
+    # Offered only while the muse has an avatar (see __init__): without one, the muse's
+    # initial on its colour is shown.
+    remove_avatar = forms.BooleanField(
+        required=False,
+        label="Remove the avatar",
+        help_text="The muse’s initial on its colour is shown instead. A new picture above "
+        "replaces the avatar without this.",
+    )
+
+    def __init__(self, *args, has_avatar: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not has_avatar:
+            del self.fields["remove_avatar"]
 
 
 class IconForm(forms.Form):

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tandem.accounts.models import User
+from tandem.moderation.selectors import check_not_suspended
 from tandem.muses.avatars import ProcessedImage, normalise_avatar
 from tandem.muses.character_files import CharacterFileError, read_character_file
 from tandem.muses.models import Muse, MuseIcon
@@ -73,6 +74,7 @@ def _apply(muse: Muse, fields: dict, avatar: ProcessedImage | None) -> None:
 
 
 def muse_create(*, owner: User, avatar: UploadedFile | None = None, **fields) -> Muse:
+    check_not_suspended(owner)
     return _muse_create(owner=owner, avatar=_processed(avatar, "avatar"), fields=fields)
 
 
@@ -93,6 +95,7 @@ def muse_update(
     **fields,
 ) -> Muse:
     _check_owner(muse, writer)
+    check_not_suspended(writer)
     return _muse_update(
         muse=muse, avatar=_processed(avatar, "avatar"), clear_avatar=clear_avatar, fields=fields
     )

@@ -5,12 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tandem.blocks.selectors import is_blocked_between
 from tandem.core import limits
+from tandem.moderation.selectors import is_hidden_muse, may_see_hidden
 from tandem.muses.character_files import MAX_FILE_BYTES as MAX_CHARACTER_FILE_BYTES
 from tandem.muses.character_files import card_png, card_v2, card_v3
 from tandem.muses.forms import IconForm, MuseForm, MuseImportForm
@@ -76,10 +78,14 @@ def muse_new(request: HttpRequest) -> HttpResponse:
 def muse_edit(request: HttpRequest, pk: int) -> HttpResponse:
     muse = get_object_or_404(Muse, pk=pk, owner=request.user)
     initial = {f: getattr(muse, f) for f in EDITABLE_FIELDS}
-    form = MuseForm(request.POST or None, request.FILES or None, initial=initial)
+    form = MuseForm(
+        request.POST or None, request.FILES or None, initial=initial, has_avatar=bool(muse.avatar)
+    )
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "avatar"}
-        clear = form.cleaned_data.get("avatar") is False
+        fields = {
+            k: v for k, v in form.cleaned_data.items() if k not in ("avatar", "remove_avatar")
+        }
+        clear = bool(form.cleaned_data.get("remove_avatar"))
         try:
             muse_update(
                 muse=muse,
@@ -98,10 +104,13 @@ def muse_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def muse_detail(request: HttpRequest, pk: int) -> HttpResponse:
     muse = get_object_or_404(Muse.objects.select_related("owner"), pk=pk)
+    if is_blocked_between(request.user, muse.owner_id):
+        raise Http404("No such muse.")
+    if is_hidden_muse(muse) and not may_see_hidden(request.user, muse.owner_id):
+        raise Http404("No such muse.")  # hidden by moderators
+    threads = public_threads_of_muse(muse, viewer=request.user)
     # get_page: "?page=abc" is the first page, "?page=99999" the last, never a 500.
-    page = Paginator(public_threads_of_muse(muse), PROFILE_THREADS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(threads, PROFILE_THREADS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "muses/muse_detail.html", {"muse": muse, "page": page})
 
 

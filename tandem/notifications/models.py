@@ -9,8 +9,15 @@ class Kind(models.TextChoices):
     PARTICIPANT_LEFT = "participant_left", "A muse left a thread"
     STATUS_CHANGED = "status_changed", "A thread's status changed"
     OOC_MENTION = "ooc_mention", "Your muse is mentioned in OOC talk"
+    OOC_POSTED = "ooc_posted", "New OOC talk in a thread of yours"
     REMINDER = "reminder", "A turn of yours has waited a while"
     WEBHOOK_DISABLED = "webhook_disabled", "A webhook of yours was switched off"
+    # ---- open starters
+    JOIN_REQUESTED = "join_requested", "Someone asks to join your starter"
+    JOIN_ANSWERED = "join_answered", "Your request to join a starter was answered"
+    REPORT_RESOLVED = "report_resolved", "Moderators decided on a report of yours"
+    # ---- following (tandem.follows)
+    FOLLOWED_POST = "followed_post", "A new post in something I follow"
 
 
 class Channel(models.TextChoices):
@@ -27,8 +34,13 @@ DEFAULT_CHANNELS = {
     Kind.PARTICIPANT_LEFT: [Channel.IN_APP],
     Kind.STATUS_CHANGED: [Channel.IN_APP],
     Kind.OOC_MENTION: [Channel.IN_APP],
+    Kind.OOC_POSTED: [Channel.IN_APP],
     Kind.REMINDER: [Channel.IN_APP, Channel.EMAIL, Channel.WEBHOOK],
     Kind.WEBHOOK_DISABLED: [Channel.IN_APP, Channel.EMAIL],
+    Kind.JOIN_REQUESTED: [Channel.IN_APP, Channel.WEBHOOK],
+    Kind.JOIN_ANSWERED: [Channel.IN_APP],
+    Kind.REPORT_RESOLVED: [Channel.IN_APP],
+    Kind.FOLLOWED_POST: [Channel.IN_APP],
 }
 # Email is offered only for these; the rest would be noise in an inbox.
 EMAIL_KINDS = {Kind.YOUR_TURN, Kind.INVITED, Kind.REMINDER, Kind.WEBHOOK_DISABLED}

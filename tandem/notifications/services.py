@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tandem.accounts.models import User
+from tandem.blocks.selectors import is_blocked_between
 from tandem.notifications.models import (
     EMAIL_KINDS,
     Channel,
@@ -28,7 +29,7 @@ from tandem.notifications.models import (
     Notification,
     NotificationSettings,
 )
-from tandem.threads.events import ThreadEvent
+from tandem.threads.events import ThreadEvent, emit
 from tandem.threads.models import (
     Invitation,
     InvitationStatus,
@@ -83,7 +84,9 @@ def handle_event(event: ThreadEvent) -> None:
 
         awaited = awaited_participants(thread, _active(thread))
         reschedule(thread, list({p.writer_id: p.writer for p in awaited}.values()))
-    if event.kind == "turn_changed" and thread.status == Status.ACTIVE:
+    # In a free thread every post is news for the others (see _post_created); the turn
+    # moving there says nothing more.
+    if event.kind == "turn_changed" and thread.status == Status.ACTIVE and thread.is_ordered:
         active = _active(thread)
         for participant in awaited_participants(thread, active):
             if participant.writer_id == event.actor_id:
@@ -96,6 +99,8 @@ def handle_event(event: ThreadEvent) -> None:
                 text=f"Your turn as {participant.muse.name} in “{thread.title}”.",
                 url=url + "?page=last#reply",
             )
+    elif event.kind == "post_created":
+        _post_created(thread, event, actor)
     elif event.kind == "invited":
         invitation = Invitation.objects.select_related("invitee", "claim_muse").get(
             pk=event.invitation_id
@@ -118,6 +123,12 @@ def handle_event(event: ThreadEvent) -> None:
         invitation = Invitation.objects.select_related("invitee", "invited_by").get(
             pk=event.invitation_id
         )
+        # Answered: the invitation's own notification has done its job.
+        clear(writer=invitation.invitee, thread=thread, kinds=[Kind.INVITED])
+        if hasattr(invitation, "join_request"):
+            # Made by the owner accepting a starter's join request: the owner answered it
+            # themselves, and tandem.starters tells the writer who asked.
+            return
         verb = "accepted" if invitation.status == "accepted" else "declined"
         notify(
             recipient=invitation.invited_by,
@@ -127,6 +138,11 @@ def handle_event(event: ThreadEvent) -> None:
             text=f"{invitation.invitee.shown_name} {verb} your invitation to “{thread.title}”.",
             url=url,
         )
+    elif event.kind == "invitation_withdrawn":
+        # Nothing left to answer: the invitee's bell stops pointing at it.
+        invitation = Invitation.objects.filter(pk=event.invitation_id).first()
+        if invitation is not None:
+            clear(writer=invitation.invitee_id, thread=thread, kinds=[Kind.INVITED])
     elif event.kind == "participant_left":
         gone = Participant.objects.select_related("muse").get(pk=event.participant_id)
         verb = "was removed from" if event.data.get("removed") else "left"
@@ -144,8 +160,13 @@ def handle_event(event: ThreadEvent) -> None:
         )
     elif event.kind == "ooc_posted":
         message = OocMessage.objects.get(pk=event.ooc_id)
-        for participant in mentioned_participants(message.body, _active(thread)):
-            if participant.writer_id == event.actor_id:
+        active = _active(thread)
+        mentioned = mentioned_participants(message.body, active)
+        for participant in mentioned:
+            # A writer who blocked the speaker (or was blocked) is not called by name.
+            if participant.writer_id == event.actor_id or is_blocked_between(
+                participant.writer_id, event.actor_id
+            ):
                 continue
             notify(
                 recipient=participant.writer,
@@ -155,6 +176,59 @@ def handle_event(event: ThreadEvent) -> None:
                 text=f"{actor_name} mentioned {participant.muse.name} in OOC talk on “{thread.title}”.",
                 url=reverse("thread-ooc", args=[thread.public_id]) + "#ooc-latest",
             )
+        _ooc_to_the_others(thread, event, actor, active, {p.writer_id for p in mentioned})
+
+
+def _post_created(thread: Thread, event: ThreadEvent, actor: User | None) -> None:
+    """A post is the writer taking their turn: their own "your turn" and reminder news about
+    this thread is settled. In a free thread it is the others' move: each hears of it once,
+    until they have seen it (an unread "your turn" for the thread already says so)."""
+    if actor is not None:
+        clear(writer=actor, thread=thread, kinds=[Kind.YOUR_TURN, Kind.REMINDER])
+    if thread.is_ordered or thread.status != Status.ACTIVE:
+        return
+    poster = Participant.objects.filter(posts__pk=event.post_id).select_related("muse").first()
+    if poster is None:
+        return
+    waiting = set(
+        Notification.objects.filter(
+            kind=Kind.YOUR_TURN, thread=thread, read_at__isnull=True
+        ).values_list("recipient_id", flat=True)
+    )
+    awaited = awaited_participants(thread, _active(thread))
+    for writer in _writers(awaited, excluding=event.actor_id).values():
+        if writer.pk in waiting:
+            continue
+        notify(
+            recipient=writer,
+            kind=Kind.YOUR_TURN,
+            thread=thread,
+            actor=actor,
+            text=f"{poster.muse.name} posted in “{thread.title}”: your move (free order).",
+            url=thread.get_absolute_url() + "?page=last#reply",
+        )
+
+
+def _ooc_to_the_others(
+    thread: Thread, event: ThreadEvent, actor: User | None, active, mentioned: set[int]
+) -> None:
+    """New OOC talk, for the thread's other writers (its owner too, with or without a muse in
+    it) who were not called by name already; a block between two writers keeps it quiet."""
+    writers = _writers(active, excluding=event.actor_id)
+    if thread.owner_id != event.actor_id:
+        writers.setdefault(thread.owner_id, thread.owner)
+    name = actor.shown_name if actor else "Someone"
+    for writer_id, writer in writers.items():
+        if writer_id in mentioned or is_blocked_between(writer_id, event.actor_id):
+            continue
+        notify(
+            recipient=writer,
+            kind=Kind.OOC_POSTED,
+            thread=thread,
+            actor=actor,
+            text=f"{name} wrote in OOC talk on “{thread.title}”.",
+            url=reverse("thread-ooc", args=[thread.public_id]) + "#ooc-latest",
+        )
 
 
 def _tell_the_others(thread: Thread, event: ThreadEvent, actor, kind: str, text: str) -> None:
@@ -181,6 +255,11 @@ def still_concerns(notification: Notification) -> bool:
     if thread is None:
         return True
     recipient = notification.recipient
+    if notification.kind == Kind.FOLLOWED_POST:
+        # A follower: only while the thread is public, nobody is blocked and they follow.
+        from tandem.follows.selectors import still_following
+
+        return still_following(recipient, thread, notification.actor_id)
     if is_writer(thread, recipient):
         return True
     return (
@@ -331,6 +410,8 @@ def email_send(notification_id: int) -> str:
         return "gone"
     if notification.emailed_at is not None:
         return "already sent"
+    if notification.read_at is not None:
+        return "already read"  # seen in Tandem, or settled by acting on it, meanwhile
     recipient = notification.recipient
     if not recipient.email or not recipient.is_active:
         return "no address"
@@ -369,7 +450,12 @@ def digest_send(writer: User, *, now: datetime | None = None) -> str:
     with transaction.atomic():
         pending = list(
             Notification.objects.select_for_update(of=("self",))
-            .filter(recipient=writer, kind__in=list(EMAIL_KINDS), emailed_at__isnull=True)
+            .filter(
+                recipient=writer,
+                kind__in=list(EMAIL_KINDS),
+                emailed_at__isnull=True,
+                read_at__isnull=True,  # what the writer has seen or settled needs no e-mail
+            )
             .select_related("thread")
             .order_by("created_at")
         )
@@ -393,6 +479,46 @@ def digest_send(writer: User, *, now: datetime | None = None) -> str:
 
 
 # ---------------------------------------------------------------------------- reading
+
+
+# What each page settles by being opened: the news it shows by itself. An invitation is
+# settled by answering it, OOC talk on the OOC page, and nothing else by the story's page.
+STORY_PAGE_KINDS = (
+    Kind.YOUR_TURN,
+    Kind.REMINDER,
+    Kind.INVITATION_ANSWERED,
+    Kind.PARTICIPANT_LEFT,
+    Kind.STATUS_CHANGED,
+)
+OOC_PAGE_KINDS = (Kind.OOC_MENTION, Kind.OOC_POSTED)
+
+
+def clear(*, writer: User | int, thread: Thread, kinds) -> int:
+    """Mark a writer's unread notifications of these kinds about one thread read: they did
+    what it asked (took the turn, answered the invitation) or saw what it told. An e-mail
+    still waiting for it (quiet hours, the digest) is not sent any more."""
+    unread = Notification.objects.filter(
+        recipient_id=getattr(writer, "pk", writer),
+        thread=thread,
+        kind__in=list(kinds),
+        read_at__isnull=True,
+    )
+    # Read first: most page views have nothing to clear, and need not write.
+    ids = list(unread.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    return unread.filter(pk__in=ids).update(read_at=timezone.now())
+
+
+def thread_seen(*, writer: User, thread: Thread, ooc: bool = False) -> int:
+    """A writer opened a thread's story page (or, with ``ooc``, its OOC talk): its news of
+    that kind is read. Their other open pages hear the bell's new count."""
+    if not writer.is_authenticated:
+        return 0
+    cleared = clear(writer=writer, thread=thread, kinds=OOC_PAGE_KINDS if ooc else STORY_PAGE_KINDS)
+    if cleared:
+        emit(ThreadEvent("notifications_read", thread.pk, actor_id=writer.pk))
+    return cleared
 
 
 def mark_read(*, writer: User, notification_ids: list[int] | None = None) -> int:

@@ -32,6 +32,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from tandem.accounts.models import User
+from tandem.blocks.selectors import exclude_hidden_threads, has_blocks, hidden_writer_ids
+from tandem.moderation.selectors import hidden_muse_ids, hidden_post_ids, hidden_thread_ids
 from tandem.muses.models import Muse
 from tandem.search import engines
 from tandem.search.query import ParsedQuery, Term
@@ -82,21 +84,37 @@ def _my_threads(user: User):
     return Thread.objects.filter(Q(owner=user) | Q(pk__in=active)).values("pk")
 
 
+def _public_threads(user: User) -> Q:
+    """Public threads, less those of writers hidden from ``user`` by a block."""
+    # A thread moderators hid is found by nobody but its writers (``_my_threads``).
+    public = Q(visibility=Visibility.PUBLIC) & ~Q(pk__in=hidden_thread_ids())
+    if not has_blocks(user):
+        return public
+    listed = exclude_hidden_threads(Thread.objects.filter(public), user)
+    return Q(pk__in=listed.values("pk"))
+
+
 def findable_threads(user: User) -> QuerySet[Thread]:
-    visible = Q(visibility=Visibility.PUBLIC)
+    visible = _public_threads(user)
     if user.is_authenticated:
         visible |= Q(pk__in=_my_threads(user))
     return Thread.objects.filter(visible)
 
 
 def findable_posts(user: User, thread: Thread | None = None) -> QuerySet[Post]:
-    posts = Post.objects.filter(deleted_at__isnull=True)
+    # Posts moderators hid are left out like removed ones, for everyone.
+    posts = Post.objects.filter(deleted_at__isnull=True).exclude(pk__in=hidden_post_ids())
     if thread is not None:
         # The caller checked can_read for this one thread; its posts are what its page shows.
         if not can_read(thread, user):
             return posts.none()
         return posts.filter(thread=thread)
-    visible = Q(thread__visibility=Visibility.PUBLIC)
+    if has_blocks(user):
+        # Nothing written by a writer hidden by a block, even in a thread of the searcher's.
+        posts = posts.exclude(author_id__in=hidden_writer_ids(user))
+        visible = Q(thread_id__in=findable_threads(user).values("pk"))
+        return posts.filter(visible)
+    visible = Q(thread__visibility=Visibility.PUBLIC) & ~Q(thread_id__in=hidden_thread_ids())
     if user.is_authenticated:
         visible |= Q(thread_id__in=_my_threads(user))
     return posts.filter(visible)
@@ -110,7 +128,10 @@ def _thread_filter(user: User, filters: Filters, prefix: str = "") -> Q:
     thread_key = "thread_id__in" if prefix else "pk__in"
     q = Q()
     if filters.tag:
-        tagged = Thread.tags.through.objects.filter(tag__name__iexact=filters.tag)
+        # A synonym staff merged away finds the threads of the tag it stands for.
+        tagged = Thread.tags.through.objects.filter(
+            Q(tag__name__iexact=filters.tag) | Q(tag__synonyms__name__iexact=filters.tag)
+        )
         q &= Q(**{thread_key: tagged.values("thread_id")})
     if filters.rating:
         q &= Q(**{f"{prefix}rating": filters.rating})
@@ -268,9 +289,13 @@ def search_threads(user: User, query: ParsedQuery, filters: Filters, sort: str):
 
 
 def search_muses(user: User, query: ParsedQuery, filters: Filters, sort: str):
-    muses = Muse.objects.filter(
-        is_placeholder=False, archived_at__isnull=True, owner__is_active=True
-    ).filter(_text_filter(query, lambda term: _matches(["name", "nicknames"], term)))
+    muses = (
+        Muse.objects.filter(is_placeholder=False, archived_at__isnull=True, owner__is_active=True)
+        .exclude(pk__in=hidden_muse_ids())
+        .filter(_text_filter(query, lambda term: _matches(["name", "nicknames"], term)))
+    )
+    if has_blocks(user):
+        muses = muses.exclude(owner_id__in=hidden_writer_ids(user))
     if filters.writer:
         muses = muses.filter(owner__username__iexact=filters.writer)
     return muses.select_related("owner").order_by("name", "pk")
@@ -280,6 +305,8 @@ def search_writers(user: User, query: ParsedQuery, filters: Filters, sort: str):
     writers = User.objects.filter(is_active=True).filter(
         _text_filter(query, lambda term: _matches(["username", "display_name"], term))
     )
+    if has_blocks(user):
+        writers = writers.exclude(pk__in=hidden_writer_ids(user))
     return writers.order_by("username")
 
 

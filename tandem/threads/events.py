@@ -21,13 +21,17 @@ logger = logging.getLogger("tandem.events")
 HANDLERS = [
     "tandem.notifications.services.handle_event",
     "tandem.live.publish.handle_event",
+    # New posts for followers (enqueues a task; never runs in the post's transaction).
+    "tandem.follows.services.handle_event",
 ]
 
 
 @dataclass(frozen=True)
 class ThreadEvent:
     kind: str  # post_created, post_changed, turn_changed, invited, invitation_answered,
-    # invitation_withdrawn, participant_left, status_changed, visibility_changed, ooc_posted
+    # invitation_withdrawn, participant_left, status_changed, visibility_changed, ooc_posted,
+    # order_changed (a muse joined or left, or the posting order changed), reminder_changed,
+    # notifications_read (a writer's notifications about the thread were read)
     thread_id: int
     actor_id: int | None = None
     post_id: int | None = None

@@ -3,14 +3,18 @@ import secrets
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from tandem.muses.models import MuseIcon
-from tandem.threads.models import Rating, Status, TurnMode, Visibility, Warning
-from tandem.threads.services import MAX_TAGS, tag_names
+from tandem.threads.directory import DEFAULT_SORT, SORTS, DirectoryFilters
+from tandem.threads.models import Rating, Status, TagCategory, TurnMode, Visibility, Warning
+from tandem.threads.services import MAX_TAG_LENGTH, MAX_TAGS, TAG_FIELDS, tag_names
+from tandem.threads.services.tags import tagged_names
 
 
 class TagsField(forms.CharField):
-    """Free tags, comma separated; too many or too long ones are refused with a sentence."""
+    """Tags of one kind, comma separated; too many or too long ones are refused with a
+    sentence."""
 
     def to_python(self, value) -> list[str]:
         value = super().to_python(value)
@@ -18,6 +22,61 @@ class TagsField(forms.CharField):
             return tag_names(value.split(","))
         except ValidationError as error:
             raise forms.ValidationError(error.message_dict["tags"]) from error
+
+    def prepare_value(self, value):
+        # A refused form shows back what was typed; a cleaned list shows as it was typed.
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+
+class TagInput(forms.TextInput):
+    """A plain text input; with JavaScript, HTMX fills its <datalist> with suggestions of
+    tags of its kind as the writer types (threads/_tag_suggestions.html)."""
+
+    template_name = "threads/widgets/tag_input.html"
+
+    def __init__(self, category: str) -> None:
+        self.category = category
+        super().__init__(
+            attrs={
+                "autocomplete": "off",
+                "list": f"tag-suggestions-{category}",
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": f"#tag-suggestions-{category}",
+                "hx-swap": "outerHTML",
+                "hx-sync": "this:replace",
+            }
+        )
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["hx-get"] = reverse("tag-suggest", args=[self.category])
+        return context
+
+
+TAG_LABELS = {
+    TagCategory.FANDOM: ("Fandoms", "The canon(s) the story is set in, e.g. Sherlock (TV)."),
+    TagCategory.RELATIONSHIP: (
+        "Relationships",
+        "Pairings and friendships, e.g. Sherlock Holmes/John Watson.",
+    ),
+    TagCategory.CHARACTER: ("Characters", "Who appears, e.g. Mrs Hudson."),
+    TagCategory.FREEFORM: (
+        "Additional tags",
+        f"Tropes, moods, settings, e.g. slow burn. At most {MAX_TAGS} tags of all kinds.",
+    ),
+}
+
+
+def _tags_field(category: str) -> TagsField:
+    label, example = TAG_LABELS[category]
+    return TagsField(
+        required=False,
+        label=label,
+        widget=TagInput(category),
+        help_text=f"Comma separated. {example}",
+    )
 
 
 class ThreadMetadataForm(forms.Form):
@@ -32,16 +91,30 @@ class ThreadMetadataForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Archive warnings",
     )
-    tags = TagsField(
-        required=False,
-        help_text=f"Comma separated, e.g. slow burn, coffee shop AU (at most {MAX_TAGS}).",
-    )
+    fandoms = _tags_field(TagCategory.FANDOM)
+    relationships = _tags_field(TagCategory.RELATIONSHIP)
+    characters = _tags_field(TagCategory.CHARACTER)
+    tags = _tags_field(TagCategory.FREEFORM)
     visibility = forms.ChoiceField(
         choices=Visibility.choices, initial=Visibility.PRIVATE, widget=forms.RadioSelect
     )
     turn_mode = forms.ChoiceField(
         choices=TurnMode.choices, initial=TurnMode.ORDERED, widget=forms.RadioSelect
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        # The limit counts every kind together (each field checks its own length).
+        given = {
+            category: cleaned[field]
+            for category, field in TAG_FIELDS.items()
+            if isinstance(cleaned.get(field), list)
+        }
+        try:
+            tagged_names(given)
+        except ValidationError as error:
+            self.add_error("tags", error.message_dict["tags"])
+        return cleaned
 
 
 class ThreadCreateForm(ThreadMetadataForm):
@@ -145,3 +218,42 @@ class OocForm(forms.Form):
 
 class PreviewForm(forms.Form):
     body = forms.CharField(strip=False, required=False)
+
+
+class DirectoryForm(forms.Form):
+    """The directory's filters (a GET form). A value that does not parse is left out, so a
+    hand-edited or stale link still lists threads (an unknown sort gives the default)."""
+
+    tag = forms.CharField(label="Tag", required=False, max_length=MAX_TAG_LENGTH)
+    rating = forms.ChoiceField(label="Rating", required=False, choices=[("", "Any rating")])
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status")])
+    turn_mode = forms.ChoiceField(label="Turns", required=False, choices=[("", "Any turn mode")])
+    open_slot = forms.BooleanField(label="Has an open slot", required=False)
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[(key, label) for key, (label, _) in SORTS.items()],
+        initial=DEFAULT_SORT,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].choices += Rating.choices
+        self.fields["status"].choices += Status.choices
+        self.fields["turn_mode"].choices += [
+            (value, label.split(" — ")[0]) for value, label in TurnMode.choices
+        ]
+
+    def filters(self) -> DirectoryFilters:
+        if not self.is_bound:
+            return DirectoryFilters()
+        self.is_valid()
+        data = self.cleaned_data
+        return DirectoryFilters(
+            tag=data.get("tag") or "",
+            rating=data.get("rating") or "",
+            status=data.get("status") or "",
+            turn_mode=data.get("turn_mode") or "",
+            open_slot=bool(data.get("open_slot")),
+            sort=data.get("sort") or DEFAULT_SORT,
+        )

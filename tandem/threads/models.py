@@ -2,7 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 
 
@@ -47,15 +47,41 @@ class TurnMode(models.TextChoices):
     FREE = "free", "Free — anyone may post"
 
 
+class TagCategory(models.TextChoices):
+    # Archive-style tag kinds; rating and warnings stay fields of the thread.
+    FANDOM = "fandom", "Fandom"
+    RELATIONSHIP = "relationship", "Relationship"
+    CHARACTER = "character", "Character"
+    FREEFORM = "freeform", "Freeform"
+
+
 class Tag(models.Model):
     name = models.CharField(max_length=100)
+    # Every tag that predates categories became freeform (the field's default).
+    category = models.CharField(max_length=16, choices=TagCategory, default=TagCategory.FREEFORM)
+    # A synonym: staff merged this tag into ``canonical``. Threads point at the canonical
+    # tag only, and a synonym typed later resolves to it.
+    canonical = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="synonyms"
+    )
 
     class Meta:
-        ordering = ["name"]
-        constraints = [models.UniqueConstraint(Lower("name"), name="threads_tag_name_ci_unique")]
+        ordering = ["category", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                "category", Lower("name"), name="threads_tag_category_name_ci_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tag-detail", args=[self.category, self.name])
+
+    @property
+    def is_synonym(self) -> bool:
+        return self.canonical_id is not None
 
 
 class Thread(models.Model):
@@ -84,9 +110,24 @@ class Thread(models.Model):
     turn_since = models.DateTimeField(null=True, blank=True)
     last_post_at = models.DateTimeField(null=True, blank=True, db_index=True)
     post_count = models.PositiveIntegerField(default=0)
+    # Words in the thread's posts that are not removed; kept by the post services so the
+    # directory can sort by it from an index.
+    word_count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["visibility", "status", "last_post_at"])]
+        indexes = [
+            models.Index(fields=["visibility", "status", "last_post_at"]),
+            # The directory's sorts over public threads, each served by an index in its own
+            # order (the id breaks ties, so pages never overlap); see threads/directory.py.
+            models.Index(
+                models.F("visibility"),
+                Coalesce("last_post_at", "created_at").desc(),
+                models.F("id").desc(),
+                name="threads_dir_active_idx",
+            ),
+            models.Index(fields=["visibility", "created_at", "id"], name="threads_dir_newest_idx"),
+            models.Index(fields=["visibility", "word_count", "id"], name="threads_dir_words_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -101,6 +142,13 @@ class Thread(models.Model):
     @property
     def is_open_for_posts(self) -> bool:
         return self.status == Status.ACTIVE
+
+    @property
+    def ordered_tags(self) -> list[Tag]:
+        """The tags in an archive's reading order: fandoms, relationships, characters, then
+        the rest; by name within each kind (uses prefetched tags when there are some)."""
+        rank = {category: n for n, category in enumerate(TagCategory.values)}
+        return sorted(self.tags.all(), key=lambda tag: (rank[tag.category], tag.name.lower()))
 
     @property
     def warning_labels(self) -> list[str]:

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from tandem.accounts.models import User
+from tandem.moderation.selectors import hidden_thread_ids, is_hidden_thread
 from tandem.threads.models import Participant, Thread, Visibility
 
 
@@ -16,6 +17,10 @@ def is_participant(thread: Thread, user: User) -> bool:
 
 
 def can_read(thread: Thread, user: User) -> bool:
+    if is_hidden_thread(thread) and not (
+        user.is_authenticated and (user.is_staff or is_writer(thread, user))
+    ):
+        return False  # moderators hid it: only its writers and staff (if they could) read it
     if thread.visibility != Visibility.PRIVATE:
         return True
     if not user.is_authenticated:
@@ -39,7 +44,8 @@ def get_readable_thread(user: User, public_id: str) -> Thread:
 
 def listed_threads(user: User) -> QuerySet[Thread]:
     """Threads a writer may find in lists: public ones, and their own."""
-    visible = Q(visibility=Visibility.PUBLIC)
+    # A thread moderators hid is listed to nobody but its writers.
+    visible = Q(visibility=Visibility.PUBLIC) & ~Q(pk__in=hidden_thread_ids())
     if user.is_authenticated:
         mine = Participant.objects.filter(writer=user, left_at__isnull=True).values("thread_id")
         visible |= Q(pk__in=mine)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.conf import settings
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tandem.accounts.models import User
+from tandem.blocks.selectors import exclude_hidden_threads, has_blocks
+from tandem.moderation.selectors import hidden_thread_ids
 from tandem.muses.models import Muse
 from tandem.threads.models import (
     Invitation,
@@ -18,6 +20,7 @@ from tandem.threads.models import (
     Participant,
     Post,
     Status,
+    Tag,
     Thread,
     ThreadWriterState,
     TurnMode,
@@ -210,11 +213,30 @@ def writer_state(thread: Thread, user: User) -> ThreadWriterState | None:
 def public_threads(*, limit: int = 50) -> QuerySet[Thread]:
     return (
         Thread.objects.filter(visibility=Visibility.PUBLIC)
+        .exclude(pk__in=hidden_thread_ids())  # hidden by moderators
         .prefetch_related(
-            Prefetch("participants", queryset=_active_participants(), to_attr="active")
+            Prefetch("participants", queryset=_active_participants(), to_attr="active"),
+            Prefetch("tags", queryset=Tag.objects.order_by("category", "name")),
         )
         .order_by("-last_post_at", "-created_at")[:limit]
     )
+
+
+def open_slot_thread_ids() -> QuerySet:
+    """A subquery of the ids of threads with an open starter slot (a muse may still join),
+    for the directory's "has open slot" filter. The starters app owns the rule; it is
+    looked up lazily so threads does not import it, and without it no thread has a slot."""
+    if not apps.is_installed("tandem.starters"):
+        return Thread.objects.none().values("pk")
+    starter = apps.get_model("starters", "Starter")
+    # As the starters board lists them: open, with a slot left, on an active thread that
+    # has its opening post (tandem.starters.selectors.board).
+    return starter.objects.filter(
+        closed_at__isnull=True,
+        open_slots__gt=0,
+        thread__status=Status.ACTIVE,
+        thread__post_count__gt=0,
+    ).values("thread_id")
 
 
 #: Threads a page on a writer's or a muse's profile.
@@ -223,36 +245,37 @@ PROFILE_THREADS_PER_PAGE = 20
 
 def _profile_threads(participations: QuerySet[Participant]) -> QuerySet[Thread]:
     """Public threads holding one of ``participations`` (active or left: a muse that left
-    still wrote there), with ``words`` (the words of posts not removed) and ``cast`` (the
+    still wrote there), with ``words`` (the stored words of posts not removed) and ``cast`` (the
     active muses, placeholders and archived muses left out). Only PUBLIC ever: an unlisted
     thread is for those holding its link, a private one for its writers. A constant number
     of queries: the page, its count, the cast."""
-    words = (
-        Post.objects.filter(thread=OuterRef("pk"), deleted_at__isnull=True)
-        .order_by()
-        .values("thread")
-        .annotate(total=Sum("word_count"))
-        .values("total")
-    )
     cast = _active_participants().filter(muse__is_placeholder=False, muse__archived_at__isnull=True)
     return (
         Thread.objects.filter(
             visibility=Visibility.PUBLIC, pk__in=participations.values("thread_id")
         )
-        .annotate(words=Coalesce(Subquery(words), 0))
+        .exclude(pk__in=hidden_thread_ids())  # hidden by moderators
+        # The stored total, kept in step by the post services (removed posts left out).
+        .annotate(words=F("word_count"))
         .prefetch_related(Prefetch("participants", queryset=cast, to_attr="cast"))
         .order_by(F("last_post_at").desc(nulls_last=True), "-created_at", "-pk")
     )
 
 
-def public_threads_of_muse(muse: Muse) -> QuerySet[Thread]:
-    return _profile_threads(Participant.objects.filter(muse=muse))
+def _for_viewer(threads: QuerySet[Thread], viewer: User | None) -> QuerySet[Thread]:
+    # A thread shared with a writer hidden from the viewer by a block is not listed.
+    return exclude_hidden_threads(threads, viewer) if has_blocks(viewer) else threads
 
 
-def public_threads_of_writer(writer: User) -> QuerySet[Thread]:
+def public_threads_of_muse(muse: Muse, viewer: User | None = None) -> QuerySet[Thread]:
+    return _for_viewer(_profile_threads(Participant.objects.filter(muse=muse)), viewer)
+
+
+def public_threads_of_writer(writer: User, viewer: User | None = None) -> QuerySet[Thread]:
     """Threads a writer wrote in with one of their own muses; a placeholder they hold for
     someone else's muse in an import does not make the thread theirs."""
-    return _profile_threads(Participant.objects.filter(writer=writer, muse__is_placeholder=False))
+    participations = Participant.objects.filter(writer=writer, muse__is_placeholder=False)
+    return _for_viewer(_profile_threads(participations), viewer)
 
 
 # ---------------------------------------------------------------------------- claims
@@ -312,3 +335,52 @@ def invitation_preview(invitation: Invitation) -> InvitationPreview:
             for post in claimed[:CLAIM_POSTS_LISTED]
         ]
     return InvitationPreview(first_post=first, claim_posts=claim_posts, claim_count=claim_count)
+
+
+# ---- Invite suggestions (issue 10, item 13)
+INVITE_SUGGESTIONS = 8
+_SUGGESTION_CANDIDATES = 200
+
+
+def invite_suggestions(thread: Thread, actor: User, typed: str) -> list[User]:
+    """Writers the thread's owner might mean by ``typed``: closest names first, at most 8.
+
+    Only writers who could be invited: active, not the owner, not already writing here or
+    invited, and not hidden by a block from the owner or from any writer still in the
+    thread (a block is never announced, so a blocked writer is simply never offered).
+    """
+    from difflib import SequenceMatcher
+
+    from tandem.blocks.selectors import hidden_writer_ids
+
+    typed = typed.strip().lstrip("@").lower()[:150]
+    if len(typed) < 2:
+        return []
+    writer_ids = {thread.owner_id, actor.pk} | set(
+        thread.participants.filter(left_at__isnull=True).values_list("writer_id", flat=True)
+    )
+    candidates = (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(username__istartswith=typed[:1])
+            | Q(username__icontains=typed)
+            | Q(display_name__icontains=typed)
+        )
+        .exclude(pk__in=writer_ids)
+        .exclude(
+            pk__in=thread.invitations.filter(status=InvitationStatus.PENDING).values("invitee_id")
+        )
+    )
+    for writer_id in writer_ids:
+        candidates = candidates.exclude(pk__in=hidden_writer_ids(writer_id))
+    found = list(candidates.order_by("username")[:_SUGGESTION_CANDIDATES])
+
+    def closeness(user: User) -> tuple:
+        name = user.username.lower()
+        return (
+            not name.startswith(typed),
+            -SequenceMatcher(None, typed, name).ratio(),
+            name,
+        )
+
+    return sorted(found, key=closeness)[:INVITE_SUGGESTIONS]

@@ -1,15 +1,20 @@
 from django.urls import path
 
-from tandem.threads import views
+from tandem.threads import directory_views, views
 
 urlpatterns = [
     path("new/", views.thread_new, name="thread-new"),
-    path("public/", views.explore, name="explore"),
+    path("public/", directory_views.explore, name="explore"),
     path("invitations/<int:pk>/", views.invitation_respond, name="invitation-respond"),
     path("invitations/<int:pk>/withdraw/", views.invitation_withdraw, name="invitation-withdraw"),
     path("<str:public_id>/", views.thread_detail, name="thread-detail"),
     path("<str:public_id>/settings/", views.thread_settings, name="thread-settings"),
     path("<str:public_id>/invite/", views.thread_invite, name="thread-invite"),
+    path(
+        "<str:public_id>/invite/suggestions/",
+        views.thread_invite_suggestions,
+        name="thread-invite-suggestions",
+    ),
     path("<str:public_id>/muses/", views.participant_add, name="participant-add"),
     path(
         "<str:public_id>/muses/<int:participant_id>/",
@@ -20,6 +25,7 @@ urlpatterns = [
     path("<str:public_id>/preview/", views.composer_preview, name="composer-preview"),
     path("<str:public_id>/draft/", views.composer_draft, name="composer-draft"),
     path("<str:public_id>/ooc/", views.thread_ooc, name="thread-ooc"),
+    path("<str:public_id>/ooc/<int:pk>/fragment/", views.ooc_fragment, name="ooc-fragment"),
     path("<str:public_id>/queue/", views.thread_flag, name="thread-flag"),
     path("<str:public_id>/reminder/", views.thread_reminder, name="thread-reminder"),
     path("<str:public_id>/turn/fragment/", views.turn_fragment, name="turn-fragment"),

@@ -12,7 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tandem.accounts.models import ReadingFont, ReadingSize, Theme
 from tandem.core import limits
 from tandem.exports.forms import ThreadExportForm
+from tandem.moderation.selectors import is_hidden_post, mark_hidden_posts
 from tandem.muses.selectors import muses_of_writer
+from tandem.notifications import services as notifications
 from tandem.threads import selectors, services
 from tandem.threads.forms import (
     InviteForm,
@@ -62,10 +64,6 @@ def home(request: HttpRequest) -> HttpResponse:
     queue = selectors.writer_queue(request.user)
     has_muses = muses_of_writer(request.user, include_archived=False).exists()
     return render(request, "threads/home.html", {"queue": queue, "has_muses": has_muses})
-
-
-def explore(request: HttpRequest) -> HttpResponse:
-    return render(request, "threads/explore.html", {"threads": selectors.public_threads()})
 
 
 @login_required
@@ -118,11 +116,14 @@ def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     form = _reply_form(
         request, thread, my_muses, request.POST if request.method == "POST" else None, draft
     )
+    no_script_preview: dict = {}
     if request.method == "POST":
         if form is None:
             raise PermissionDenied("Only writers in this thread can post here.")
-        limited = limits.refusal(request, "post")  # the page answers 429, the text stays
-        if limited:
+        if request.POST.get("preview"):
+            # The composer's Preview button (no JavaScript): show the text, post nothing.
+            no_script_preview = _no_script_preview(request, form)
+        elif limited := limits.refusal(request, "post"):  # the page answers 429, text stays
             form.add_error(None, limited)
         elif form.is_valid():
             try:
@@ -153,12 +154,16 @@ def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     page.object_list = list(page.object_list)
     writing.refresh_rendered(page.object_list)
     selectors.mark_claims(thread, page.object_list)
+    mark_hidden_posts(page.object_list, request.user)  # moderators' removals
     state = selectors.writer_state(thread, request.user)
     first_unread = selectors.first_unread_number(thread, state)
     if page.object_list and request.method == "GET":
         services.read_position_advance(
             thread=thread, writer=request.user, number=page.object_list[-1].number
         )
+    if request.method == "GET":
+        # Before rendering: the header's bell shows the count without what this page settles.
+        notifications.thread_seen(writer=request.user, thread=thread)
     return render(
         request,
         "threads/thread_detail.html",
@@ -173,11 +178,39 @@ def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "font_choices": ReadingFont.choices,
             "size_choices": ReadingSize.choices,
             "draft": draft,
-            "ooc_count": thread.ooc_messages.count() if my_muses else 0,
+            "ooc_count": _ooc_count(request, thread),
             "my_muses": my_muses,
             "export_form": ThreadExportForm(auto_id="dl-%s"),
+            **no_script_preview,
         },
     )
+
+
+def _no_script_preview(request: HttpRequest, form) -> dict:
+    """The preview the composer's Preview button asks for, where JavaScript does not run.
+
+    Rendered by the same code (and under the same rate limit) as the live preview; the
+    form goes back to the page bound, so the text stays in the box.
+    """
+    body = form.data.get("body", "")
+    refused = limits.refusal(request, "preview")
+    if refused:
+        return {"preview_refused": refused}
+    if len(body) > settings.TANDEM_POST_MAX_CHARS:
+        return {
+            "preview_refused": f"This post is {len(body):,} characters; posts may be at most "
+            f"{settings.TANDEM_POST_MAX_CHARS:,}, so there is no preview. Split it into two posts."
+        }
+    html = writing.render_body(body) if body.strip() else ""
+    return {
+        "preview_html": html or '<p class="muted">Nothing to preview yet.</p>',
+        "initial_words": count_words(html),
+    }
+
+
+def _ooc_count(request: HttpRequest, thread) -> int:
+    """How many OOC messages the thread has, for its writers (nobody else learns of them)."""
+    return thread.ooc_messages.count() if is_writer(thread, request.user) else 0
 
 
 def _turn_context(request: HttpRequest, thread, form) -> dict:
@@ -196,6 +229,8 @@ def _turn_context(request: HttpRequest, thread, form) -> dict:
         "form": form,
         "can_post_now": can_post_now,
         "is_owner": is_owner(thread, request.user),
+        # The preview can show dialogue in the colour of any muse the writer may post as.
+        "composer_muses": list(form.fields["muse"].queryset) if form is not None else [],
         # Revisions and the Edit/Remove controls are for the thread's writers only.
         "is_writer": is_writer(thread, request.user),
     }
@@ -212,6 +247,7 @@ def post_fragment(request: HttpRequest, public_id: str, number: int) -> HttpResp
     post = get_object_or_404(selectors.thread_posts(thread), number=number)
     writing.refresh_rendered([post])
     selectors.mark_claims(thread, [post])
+    mark_hidden_posts([post], request.user)
     if request.GET.get("read") == "1":  # the page is in front of the reader
         services.read_position_advance(thread=thread, writer=request.user, number=post.number)
     return render(
@@ -263,6 +299,7 @@ def turn_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
             "my_muses": my_muses,
             "is_last_page": request.GET.get("last") == "1",
             "reminder_choices": REMINDER_CHOICES,
+            "ooc_count": _ooc_count(request, thread),
             "request": _AsSeenByPage(request, back),
         },
     )
@@ -286,17 +323,7 @@ def thread_settings(request: HttpRequest, public_id: str) -> HttpResponse:
     owner = is_owner(thread, request.user)
     if not owner and not my_muses:
         raise PermissionDenied("Only writers in this thread can manage it.")
-    initial = {
-        "title": thread.title,
-        "summary": thread.summary,
-        "rating": thread.rating,
-        "warnings": thread.warnings,
-        "tags": ", ".join(t.name for t in thread.tags.all()),
-        "visibility": thread.visibility,
-        "turn_mode": thread.turn_mode,
-        "status": thread.status,
-    }
-    form = ThreadEditForm(request.POST or None, initial=initial) if owner else None
+    form = _thread_edit_form(thread, request.POST or None) if owner else None
     if request.method == "POST":
         if form is None:
             raise PermissionDenied("Only the thread's owner can change its details.")
@@ -308,6 +335,52 @@ def thread_settings(request: HttpRequest, public_id: str) -> HttpResponse:
             else:
                 messages.success(request, "Thread details saved.")
                 return redirect("thread-settings", public_id=public_id)
+    return _settings_page(request, thread, form=form, my_muses=my_muses, owner=owner)
+
+
+def _thread_edit_form(thread, data=None) -> ThreadEditForm:
+    initial = {
+        "title": thread.title,
+        "summary": thread.summary,
+        "rating": thread.rating,
+        "warnings": thread.warnings,
+        **{
+            services.TAG_FIELDS[category]: ", ".join(t.name for t in tags)
+            for category, tags in services.thread_tags_by_category(thread).items()
+        },
+        "visibility": thread.visibility,
+        "turn_mode": thread.turn_mode,
+        "status": thread.status,
+    }
+    return ThreadEditForm(data, initial=initial)
+
+
+def _invite_form(thread, data=None) -> InviteForm:
+    """The invite box: suggests writers as the owner types (HTMX fills its datalist)."""
+    form = InviteForm(data)
+    form.fields["username"].widget.attrs.update(
+        {
+            "list": "invite-suggestions",
+            "autocomplete": "off",
+            "hx-get": reverse("thread-invite-suggestions", args=[thread.public_id]),
+            "hx-trigger": "input changed delay:250ms",
+            "hx-target": "#invite-suggestions",
+            "hx-swap": "innerHTML",
+        }
+    )
+    return form
+
+
+def _settings_page(
+    request: HttpRequest,
+    thread,
+    *,
+    form,
+    my_muses,
+    owner: bool,
+    invite_form: InviteForm | None = None,
+    invite_suggestions: list | None = None,
+) -> HttpResponse:
     other_muses = muses_of_writer(request.user, include_archived=False).exclude(
         pk__in=[m.pk for m in my_muses]
     )
@@ -320,7 +393,8 @@ def thread_settings(request: HttpRequest, public_id: str) -> HttpResponse:
             "is_owner": owner,
             "participants": selectors.thread_participants(thread),
             "invitations": selectors.thread_pending_invitations(thread),
-            "invite_form": InviteForm(),
+            "invite_form": invite_form or _invite_form(thread),
+            "invite_suggestions": invite_suggestions or [],
             "add_muse_form": MuseChoiceForm(muses=other_muses)
             if (my_muses or owner) and other_muses
             else None,
@@ -337,19 +411,49 @@ def _back_to_settings(public_id: str) -> HttpResponse:
 @limits.limit("invite")
 def thread_invite(request: HttpRequest, public_id: str) -> HttpResponse:
     thread = get_readable_thread(request.user, public_id)
-    form = InviteForm(request.POST)
+    form = _invite_form(thread, request.POST)
     if form.is_valid():
         try:
             invitation = services.invitation_create(
                 thread=thread, actor=request.user, username=form.cleaned_data["username"]
             )
-        except (ValidationError, PermissionDenied) as error:
+        except PermissionDenied as error:
             messages.error(request, _error_text(error))
+        except ValidationError as error:
+            # A mistyped name stays in the box, with the writers it might have meant.
+            typed = form.cleaned_data["username"]
+            form.add_error("username", _error_text(error))
+            return _settings_page(
+                request,
+                thread,
+                form=_thread_edit_form(thread),
+                my_muses=selectors.writer_muses_in_thread(thread, request.user),
+                owner=True,
+                invite_form=form,
+                invite_suggestions=selectors.invite_suggestions(thread, request.user, typed),
+            )
         else:
             messages.success(request, f"Invited {invitation.invitee.username}.")
+            return _back_to_settings(public_id)
     else:
         messages.error(request, "Enter the username of the writer to invite.")
     return _back_to_settings(public_id)
+
+
+@login_required
+@require_GET
+@limits.limit("search", methods=("GET",))
+def thread_invite_suggestions(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The writers the owner may mean by what they typed so far, as <option>s."""
+    thread = get_readable_thread(request.user, public_id)
+    if not is_owner(thread, request.user):
+        raise PermissionDenied("Only the thread's owner invites writers.")
+    typed = request.GET.get("username", "")
+    return render(
+        request,
+        "threads/_invite_suggestions.html",
+        {"suggestions": selectors.invite_suggestions(thread, request.user, typed)},
+    )
 
 
 @login_required
@@ -542,7 +646,10 @@ def post_edit(request: HttpRequest, public_id: str, number: int) -> HttpResponse
     post = _own_post(request, public_id, number)
     form = PostEditForm(request.POST or None, initial={"body": post.body})
     form.fields["body"].widget.attrs.update({"data-composer": "body"})
-    if request.method == "POST" and form.is_valid():
+    no_script_preview: dict = {}
+    if request.method == "POST" and request.POST.get("preview"):
+        no_script_preview = _no_script_preview(request, form)  # the Preview button
+    elif request.method == "POST" and form.is_valid():
         try:
             services.post_edit(post=post, writer=request.user, body=form.cleaned_data["body"])
         except ValidationError as error:
@@ -551,7 +658,9 @@ def post_edit(request: HttpRequest, public_id: str, number: int) -> HttpResponse
             messages.success(request, f"Post #{post.number} saved.")
             return redirect(post)
     return render(
-        request, "threads/post_edit.html", {"post": post, "thread": post.thread, "form": form}
+        request,
+        "threads/post_edit.html",
+        {"post": post, "thread": post.thread, "form": form, **no_script_preview},
     )
 
 
@@ -587,6 +696,8 @@ def post_revisions(request: HttpRequest, public_id: str, number: int) -> HttpRes
         raise PermissionDenied("Only the thread's writers can see earlier versions of a post.")
     if post.is_deleted and post.author_id != request.user.pk:
         raise PermissionDenied("This post was removed.")
+    if is_hidden_post(post) and post.author_id != request.user.pk:
+        raise PermissionDenied("This post was removed by moderators.")
     revisions = list(post.revisions.order_by("-number"))
     if not revisions:  # a removed post that came from an export without its text
         raise Http404("This post has no saved versions.")
@@ -702,10 +813,28 @@ def thread_ooc(request: HttpRequest, public_id: str) -> HttpResponse:
             form.add_error(None, _error_text(error))
         else:
             return redirect(reverse("thread-ooc", args=[public_id]) + "#ooc-latest")
+    if request.method == "GET":
+        notifications.thread_seen(writer=request.user, thread=thread, ooc=True)
     return render(
         request,
         "threads/thread_ooc.html",
         {"thread": thread, "form": form, "ooc_messages": selectors.thread_ooc(thread)},
+    )
+
+
+@login_required
+@require_GET
+def ooc_fragment(request: HttpRequest, public_id: str, pk: int) -> HttpResponse:
+    """One OOC message's <li> as the OOC page shows it, fetched by live.js when a writer's
+    socket hears of it. The same check as the OOC page: the thread's writers only."""
+    thread = get_readable_thread(request.user, public_id)
+    if not is_writer(thread, request.user):
+        raise PermissionDenied("Only writers in this thread can see its OOC talk.")
+    message = get_object_or_404(selectors.thread_ooc(thread), pk=pk)
+    if request.GET.get("read") == "1":  # the OOC page is in front of the writer
+        notifications.thread_seen(writer=request.user, thread=thread, ooc=True)
+    return render(
+        request, "threads/thread_ooc.html#ooc-item", {"thread": thread, "message": message}
     )
 
 

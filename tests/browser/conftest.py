@@ -31,6 +31,24 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 STARTUP_SECONDS = 60
 
 
+# The running server's environment (its data directory and database), for ``manage``.
+SERVER_ENV: dict[str, str] = {}
+
+
+def manage(*args: str) -> str:
+    """Run ``tandem manage ARGS`` against the browser tests' server (e.g. to make a writer
+    staff, which no page can do); its output."""
+    done = subprocess.run(
+        [*_tandem_command(), "manage", *args],
+        env=SERVER_ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -94,6 +112,8 @@ def base_url(tmp_path_factory, server_database_url) -> Iterator[str]:
     env["TANDEM_RATE_LIMIT_SCALE"] = "50"
     if server_database_url:
         env["DATABASE_URL"] = server_database_url
+    SERVER_ENV.clear()
+    SERVER_ENV.update(env)
     log_path = data_dir / "server.log"
     log = log_path.open("w")
     process = subprocess.Popen(

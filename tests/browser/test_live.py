@@ -106,7 +106,9 @@ def test_a_reply_typing_and_the_queue_reach_the_other_writer_without_a_reload(
     expect(posts).to_have_count(1)
     expect(posts.first).to_contain_text("Ivy")
     expect(posts.first).to_contain_text("the lamp turns & turns")
-    expect(posts.first.locator(".post__foot")).to_have_count(0)  # A's controls stay A's
+    # A's controls stay A's: B gets only a reader's foot (a bookmark button).
+    expect(posts.first.locator(".post__foot:not(.post__foot--reader)")).to_have_count(0)
+    expect(posts.first.get_by_role("link", name=re.compile("Edit"))).to_have_count(0)
     expect(posts.first.locator(".post__head")).to_have_css("border-top-color", "rgb(179, 38, 30)")
     expect(b.get_by_text("No posts yet.")).to_have_count(0)
     expect(b.locator(".turn-banner")).to_contain_text("Your turn as Hale")
@@ -114,11 +116,11 @@ def test_a_reply_typing_and_the_queue_reach_the_other_writer_without_a_reload(
     b_reply = b.get_by_role("region", name="Write your reply")
     expect(b_reply).to_be_visible()
     queue_link = nav(b).get_by_role("link", name=re.compile(r"^Queue"))
-    expect(queue_link).to_have_accessible_name(re.compile(r"^Queue \(\s*your turn in 1\s*\)$"))
+    expect(queue_link).to_have_accessible_name(re.compile(r"^Queue\s+1\s+waiting on you$"))
     expect(queue_link.locator(".badge")).to_have_text("1")
     # The bell counts the "your turn" notification, also without a reload.
     expect(bell.locator("[data-unread-count]")).to_have_text(str(unread_before + 1))
-    expect(bell).to_have_accessible_name(f"Notifications ({unread_before + 1} unread)")
+    expect(bell).to_have_accessible_name(f"Notifications {unread_before + 1} unread")
     assert b.evaluate("() => window.notReloaded") is True
     b.evaluate("() => window.scrollTo(0, 0)")
     shoot(b, screenshots_dir, "30-live-b-reply-arrived")
@@ -147,5 +149,73 @@ def test_a_reply_typing_and_the_queue_reach_the_other_writer_without_a_reload(
     expect(a.locator(".turn-banner")).to_contain_text("Your turn as Ivy")
     expect(a.get_by_role("region", name="Write your reply")).to_be_visible()
     expect(queue_badge(a)).to_have_text("1")
+
+    assert page_problems == [], "server errors or console errors (a CSP refusal among them)"
+
+
+def test_ooc_talk_and_a_new_partner_reach_open_pages_without_a_reload(
+    new_context, page_problems, screenshots_dir
+):
+    """Issue 10, item 12: the owner's open thread page shows a partner joining; each
+    writer's OOC page shows the other's message live; the story page's OOC count follows."""
+    a = new_context().new_page()
+    context_a = a.context
+    b = new_context().new_page()
+    make_writer_with_muse(a, "perrin", "Sorrel", "#6b4e9b")
+    make_writer_with_muse(b, "quill", "Tansy", "#2e7d4f")
+
+    a.goto("/t/new/")
+    a.get_by_label("Title").fill("Harbour lights")
+    a.get_by_role("button", name="Start thread").click()
+    expect(a).to_have_url(re.compile(r"/t/[^/]+/settings/$"))
+    thread_path = re.sub(r"settings/$", "", urlsplit(a.url).path)
+    a.get_by_label("Writer's username").fill("quill")
+    a.get_by_role("button", name="Send invitation").click()
+    expect(a.get_by_text("Invited quill.")).to_be_visible()
+
+    # The owner keeps the story open; the partner joins from their queue.
+    a_story = context_a.new_page()
+    a_story.goto(thread_path)
+    live(a_story, "thread", "ooc")
+    a_story.evaluate("() => { window.notReloaded = true; }")
+    people = a_story.locator("[data-live-people]")
+    expect(people).not_to_contain_text("Tansy")
+    b.goto("/")
+    queue_section(b, "Invitations").get_by_role(
+        "link", name="Answer invitation to Harbour lights"
+    ).click()
+    b.get_by_label("Bring which muse?").select_option(label="Tansy")
+    b.get_by_role("button", name="Accept and join").click()
+    expect(people).to_contain_text("Sorrel (perrin) → Tansy (quill)")
+
+    # Both open the OOC talk; the partner's message arrives on the owner's page.
+    a.goto(thread_path + "ooc/")
+    b.goto(thread_path + "ooc/")
+    live(a, "ooc")
+    live(b, "ooc")
+    a.evaluate("() => { window.notReloaded = true; }")
+    expect(a.get_by_text("No OOC talk yet.")).to_be_visible()
+    b.get_by_label("Out of character").fill(
+        "Shall we open at the **night market**? Sorrel could be late."
+    )
+    b.get_by_role("button", name="Send").click()
+    talk = a.get_by_role("list", name="OOC messages").get_by_role("listitem")
+    expect(talk).to_have_count(1)
+    expect(talk.first).to_contain_text("quill")
+    expect(talk.first.locator("strong", has_text="night market")).to_be_visible()
+    expect(a.locator("#ooc-latest")).to_have_count(1)
+    expect(a.locator("[data-live-ooc-status]")).to_have_text("New OOC message from quill.")
+    # And the other way round, on the partner's page (which reloaded after sending).
+    a.get_by_label("Out of character").fill("Late is perfect. She brings the wrong lantern.")
+    a.get_by_role("button", name="Send").click()
+    b_talk = b.get_by_role("list", name="OOC messages").get_by_role("listitem")
+    expect(b_talk).to_have_count(2)
+    expect(b_talk.nth(1)).to_contain_text("the wrong lantern")
+    expect(b.locator("#ooc-latest")).to_contain_text("the wrong lantern")
+    # The owner's story page counts the OOC talk, still without a reload.
+    expect(people.get_by_role("link", name="OOC talk (2)")).to_be_visible()
+    assert a_story.evaluate("() => window.notReloaded") is True
+    b.evaluate("() => window.scrollTo(0, 0)")
+    shoot(b, screenshots_dir, "33-live-ooc-arrived")
 
     assert page_problems == [], "server errors or console errors (a CSP refusal among them)"

@@ -24,8 +24,8 @@ PASSWORD = "correct-horse-battery-staple"
 WRITER_A = "marigold"
 WRITER_B = "bramble"
 THREAD_TITLE = "Coffee cart"
-# The nav's Queue link reads "Queue (your turn in 1)" to screen readers.
-QUEUE_OF_ONE = re.compile(r"^Queue \(\s*your turn in 1\s*\)$")
+# The nav's Queue link reads "Queue 1 waiting on you": the visible "Queue 1" comes first.
+QUEUE_OF_ONE = re.compile(r"^Queue\s+1\s+waiting on you$")
 
 OPENING_POST = (
     "the cart rattles over the cobbles before ivy has even finished tying her apron — steam "
@@ -268,7 +268,7 @@ def test_two_writers_take_turns_in_a_private_thread(
     b.goto("/")
     expect(b.get_by_role("heading", level=1)).to_have_text("Your queue")
     expect(nav(b).get_by_role("link", name=re.compile(r"^Invites"))).to_have_accessible_name(
-        re.compile(r"^Invites \(1 pending\)$")
+        re.compile(r"^Invites\s+1\s+pending$")
     )
     invitations = queue_section(b, "Invitations")
     expect(invitations.get_by_role("listitem")).to_have_count(1)

@@ -251,14 +251,14 @@ def test_twenty_megabyte_upload_gets_a_clear_error_not_a_500(client, writer_a):
 def test_edit_through_the_page_and_clear_the_avatar(
     client, writer_a, django_capture_on_commit_callbacks
 ):
-    """Editing saves the fields; ticking “clear” removes the avatar and its file."""
+    """Editing saves the fields; ticking “Remove the avatar” removes it and its file."""
     muse = muse_create(owner=writer_a, name="Ivy", avatar=png_upload())
     old_file = muse.avatar.name
     client.force_login(writer_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("muse-edit", args=[muse.pk]),
-            {**muse_form(name="Ivy Marsh ✨"), "avatar-clear": "on"},
+            {**muse_form(name="Ivy Marsh ✨"), "remove_avatar": "on"},
         )
     assert response.status_code == 302
     muse.refresh_from_db()

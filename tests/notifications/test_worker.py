@@ -31,6 +31,17 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+TAKE_IVYS_TURN = """
+from tandem.accounts.models import User
+from tandem.threads import services
+from tandem.threads.models import Thread
+station = Thread.objects.get(title="The last train out of Northgate")
+demo1 = User.objects.get(username="demo1")
+ivy = station.participants.get(muse__name="Ivy").muse
+services.post_create(thread=station, writer=demo1, muse=ivy, body="Ivy checks the timetable.")
+"""
+
+
 def test_worker_sends_the_queued_emails(tmp_path):
     inbox = Inbox()
     port = _free_port()
@@ -48,7 +59,16 @@ def test_worker_sends_the_queued_emails(tmp_path):
         assert early.returncode == 1
         assert "unapplied migrations" in early.stderr
         subprocess.run([*TANDEM, "demo"], env=env, check=True, capture_output=True, timeout=120)
-        assert inbox.subjects == []  # the demo only queued its emails
+        # The demo's own news is settled as it is made (invitations accepted, turns taken):
+        # one more post, by demo1 as Ivy, makes it Hale's turn and queues demo2's e-mail.
+        subprocess.run(
+            [*TANDEM, "manage", "shell", "-c", TAKE_IVYS_TURN],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        assert inbox.subjects == []  # only queued so far
         worker = subprocess.Popen(
             [*TANDEM, "worker", "--interval", "0.2"],
             env=env,
@@ -58,7 +78,7 @@ def test_worker_sends_the_queued_emails(tmp_path):
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not any(
-            to == ["demo1@example.invalid"] and "invited you" in subject
+            to == ["demo2@example.invalid"] and "Your turn" in subject
             for to, subject in inbox.subjects
         ):
             time.sleep(0.2)
@@ -67,7 +87,7 @@ def test_worker_sends_the_queued_emails(tmp_path):
             worker.terminate()
             worker.wait(timeout=30)
         controller.stop()
-    to_demo1 = [subject for to, subject in inbox.subjects if to == ["demo1@example.invalid"]]
-    assert "Juniper invited you to “The last train out of Northgate”." in to_demo1, inbox.subjects
+    to_demo2 = [subject for to, subject in inbox.subjects if to == ["demo2@example.invalid"]]
+    assert "Your turn as Hale in “The last train out of Northgate”." in to_demo2, inbox.subjects
     sent = [(tuple(to), subject) for to, subject in inbox.subjects]
     assert len(sent) == len(set(sent)), "an email was sent twice"

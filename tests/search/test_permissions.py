@@ -42,6 +42,8 @@ def _results(response) -> str:
 
 
 def _findable(role: str, visibility: str) -> set[str]:
+    if role == "blocked":
+        return set()  # the owner blocked them: nothing of the owner's thread is listed
     if visibility == "public" or role in WRITERS:
         return POST_KINDS | {"TITLE"}
     return set()

@@ -17,7 +17,8 @@ from tandem.muses.models import Muse
 from tandem.search import engines, selectors
 from tandem.search.query import parse
 from tandem.threads import services
-from tandem.threads.models import Post
+from tandem.threads.models import Post, Tag
+from tandem.threads.services.tags import tag_merge
 
 pytestmark = pytest.mark.django_db
 
@@ -184,6 +185,10 @@ def test_filters(client, story):
     assert _numbers(_search(client, q="lamps", muse=story["hale"].pk)) == ["1"]
     assert len(_numbers(_search(client, q="lamps", tag="harbour"))) == 2
     assert _numbers(_search(client, q="lamps", tag="nothing")) == []
+    # A synonym staff merged into "Harbour" finds the same threads.
+    harbour = Tag.objects.get(name="Harbour")
+    tag_merge(source=Tag.objects.create(name="Harbor"), target=harbour)
+    assert len(_numbers(_search(client, q="lamps", tag="harbor"))) == 2
     assert len(_numbers(_search(client, q="lamps", rating="teen"))) == 2
     assert _numbers(_search(client, q="lamps", rating="explicit")) == []
     assert _numbers(_search(client, q="lamps", status="complete")) == []

@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tests.follows import matrix_world as follows_world
 from tests.security.world import ROLES, VISIBILITIES, World
+from tests.series import matrix_world as series_world
+from tests.starters import matrix_world as starter_world
 
 # Outcomes of one request, as the test classifies them.
 OK = "ok"  # 2xx/3xx, not a redirect to a log-in page, no error message queued
@@ -22,7 +25,7 @@ NOT_ALLOWED = "405"  # the method is not served
 BAD = "400"  # a link or token that is not valid
 
 WRITERS = frozenset({"owner", "participant"})
-SIGNED_IN = frozenset({"stranger", "invited", "participant", "former", "owner", "staff"})
+SIGNED_IN = frozenset({"stranger", "blocked", "invited", "participant", "former", "owner", "staff"})
 
 Rule = Callable[[str, str], frozenset[str]]
 
@@ -45,6 +48,12 @@ def everyone() -> Rule:
 
 def signed_in() -> Rule:
     return _rule(lambda role, vis: role != "anonymous", login_required=True)
+
+
+def not_blocked() -> Rule:
+    """Everyone but the writer the owner blocked: the owner's profile and muses vanish for
+    them (a 404, as if the page did not exist)."""
+    return _rule(lambda role, vis: role != "blocked", login_required=False)
 
 
 def readers(*, login_required: bool = False) -> Rule:
@@ -108,6 +117,15 @@ class Route:
     thread_independent: bool = False
 
 
+def _world_tag(world: World) -> dict:
+    """A fandom tag on the world's thread (added the first time a URL asks for it)."""
+    from tandem.threads.models import Tag
+
+    tag, _ = Tag.objects.get_or_create(category="fandom", name=f"Lanterns {world.visibility}")
+    world.thread.tags.add(tag)
+    return {"category": tag.category, "name": tag.name}
+
+
 def _thread(world: World) -> dict:
     return {"public_id": world.thread.public_id}
 
@@ -136,6 +154,43 @@ def _reply(world: World, role: str) -> dict:
 def _own_spare(world: World, role: str) -> dict:
     muse = world.spare_muses.get(role)
     return {"muse": muse.pk if muse else ""}
+
+
+# ---- moderation (issue 10, item 11)
+
+
+def _reads(role: str, visibility: str) -> bool:
+    return visibility != "private" or role in WRITERS
+
+
+def _reporters(allowed: Callable[[str, str], bool]) -> Rule:
+    """Reporting needs an account; the rest is who can see the target, less its writer
+    (whose own report is refused with a message)."""
+    return _rule(lambda role, vis: role != "anonymous" and allowed(role, vis), login_required=True)
+
+
+def _staff_get_only() -> Rule:
+    return lambda role, visibility: frozenset({NOT_ALLOWED} if role == "staff" else {LOGIN})
+
+
+def _report_data(world: World, role: str) -> dict:
+    return {"reason": "spam", "text": "selling lamp oil in every post"}
+
+
+def _open_report(world: World) -> dict:
+    """A stranger's open report of the owner's muse (a target without markers: what staff
+    see of reported private posts is covered by tests/moderation)."""
+    from tandem.moderation.models import Report, TargetKind
+
+    muse = world.muses["owner"]
+    report, _ = Report.objects.get_or_create(
+        reporter=world.users["stranger"],
+        kind=TargetKind.MUSE,
+        muse=muse,
+        status="open",
+        defaults={"reason": "spam", "target_label": f"muse {muse.name}"},
+    )
+    return {"pk": report.pk}
 
 
 OWNER_ONLY_OBJECT = only("owner")  # an object that belongs to the owner (muse, import, job…)
@@ -184,8 +239,8 @@ ROUTES: dict[str, Route] = {
         ),
         Route(
             "writer-profile",
-            everyone(),
-            everyone(),
+            not_blocked(),
+            not_blocked(),
             content="listing",
             kwargs=lambda world: {"username": world.users["owner"].username},
         ),
@@ -193,7 +248,7 @@ ROUTES: dict[str, Route] = {
         Route("muse-list", signed_in(), signed_in(), thread_independent=True),
         Route("muse-create", signed_in(), signed_in(), thread_independent=True),
         Route("muse-import", signed_in(), signed_in(), thread_independent=True),
-        Route("muse-detail", everyone(), everyone(), content="listing", kwargs=_muse),
+        Route("muse-detail", not_blocked(), not_blocked(), content="listing", kwargs=_muse),
         Route("muse-edit", OWNER_ONLY_OBJECT, OWNER_ONLY_OBJECT, kwargs=_muse),
         Route("muse-archive", never(NOT_ALLOWED), OWNER_ONLY_OBJECT, kwargs=_spare_muse),
         Route("muse-delete", never(NOT_ALLOWED), OWNER_ONLY_OBJECT, kwargs=_spare_muse),
@@ -214,9 +269,27 @@ ROUTES: dict[str, Route] = {
             OWNER_ONLY_OBJECT,
             kwargs=lambda world: {"pk": world.muses["owner"].pk, "icon_pk": world.icon.pk},
         ),
+        # -------------------------------------------------------------- blocks
+        Route("block-list", signed_in(), never(NOT_ALLOWED), thread_independent=True),
+        # Every role blocks the stranger, then unblocks them (the next route), so the
+        # world is as it was for the routes after. The stranger cannot block themself.
+        Route(
+            "block-writer",
+            signed_in(),
+            _rule(lambda role, vis: role not in ("anonymous", "stranger"), login_required=True),
+            kwargs=lambda world: {"username": world.users["stranger"].username},
+            thread_independent=True,
+        ),
+        Route(
+            "unblock-writer",
+            never(NOT_ALLOWED),
+            signed_in(),
+            kwargs=lambda world: {"username": world.users["stranger"].username},
+            thread_independent=True,
+        ),
         # -------------------------------------------------------------- threads
         Route("thread-new", signed_in(), signed_in(), thread_independent=True),
-        Route("explore", everyone(), everyone(), content="listing"),
+        Route("explore", everyone(), never(NOT_ALLOWED), content="listing"),
         # Search answers are listings; tests/security/test_search_matrix.py searches for every
         # marker as every role.
         Route("search", everyone(), never(NOT_ALLOWED), content="listing"),
@@ -424,6 +497,300 @@ ROUTES: dict[str, Route] = {
         ),
         Route("account-backup", signed_in(), signed_in(), content="backup"),
         Route("restore-upload", staff_only(), staff_only(), thread_independent=True),
+        # ---- polish (issue 10, item 13): invite suggestions as the owner types
+        Route(
+            "thread-invite-suggestions",
+            only("owner"),
+            never(NOT_ALLOWED),
+            kwargs=_thread,
+        ),
+        # ---- moderation (issue 10, item 11): reports, the staff queue and the audit log
+        Route(
+            "report-post",
+            _reporters(lambda role, vis: role != "participant" and _reads(role, vis)),
+            _reporters(lambda role, vis: role != "participant" and _reads(role, vis)),
+            kwargs=_post("P2"),
+            data=_report_data,
+        ),
+        Route(
+            "report-thread",
+            _reporters(lambda role, vis: role != "owner" and _reads(role, vis)),
+            _reporters(lambda role, vis: role != "owner" and _reads(role, vis)),
+            kwargs=_thread,
+            data=_report_data,
+        ),
+        Route(
+            "report-muse",
+            _reporters(lambda role, vis: role not in ("owner", "blocked")),
+            _reporters(lambda role, vis: role not in ("owner", "blocked")),
+            kwargs=_muse,
+            data=_report_data,
+            thread_independent=True,
+        ),
+        Route(
+            "report-writer",
+            _reporters(lambda role, vis: role not in ("owner", "blocked")),
+            _reporters(lambda role, vis: role not in ("owner", "blocked")),
+            kwargs=lambda world: {"username": world.users["owner"].username},
+            data=_report_data,
+            thread_independent=True,
+        ),
+        Route("my-reports", signed_in(), never(NOT_ALLOWED), thread_independent=True),
+        Route("moderation-queue", staff_only(), _staff_get_only(), thread_independent=True),
+        Route("moderation-audit", staff_only(), _staff_get_only(), thread_independent=True),
+        Route(
+            "moderation-report",
+            staff_only(),
+            staff_only(),
+            kwargs=_open_report,
+            data=lambda world, role: {"action": "dismiss", "note": "not spam"},
+            thread_independent=True,
+        ),
+        # ---- open starters (issue 10, item 7). The starter is the world's thread opened as
+        # one (made by starter_world after the routes above); "former" has a request pending.
+        Route(
+            "starter-open",
+            # Only a public thread becomes a starter: the owner of a private or unlisted one
+            # gets the form back saying to make it public first.
+            only("owner"),
+            only("owner"),
+            kwargs=_thread,
+            data=lambda world, role: {"open_slots": "2", "looking_for": "weekly replies"},
+        ),
+        Route(
+            "starter-board",
+            everyone(),
+            never(NOT_ALLOWED),
+            content="listing",
+            kwargs=starter_world.board_kwargs,
+        ),
+        Route("starter-new", signed_in(), signed_in(), thread_independent=True),
+        Route("starter-mine", signed_in(), never(NOT_ALLOWED), content="listing"),
+        Route(
+            "starter-detail",
+            # Readers of the thread, except writers blocked from it (the owner blocked them).
+            _rule(
+                lambda role, vis: role != "blocked" and (vis != "private" or role in WRITERS),
+                login_required=False,
+            ),
+            never(NOT_ALLOWED),
+            kwargs=starter_world.starter_kwargs,
+        ),
+        Route(
+            "starter-request",
+            never(NOT_ALLOWED),
+            # Writers with nothing to do with the thread, on a public one; the owner, its
+            # writers, the invitee, the blocked writer and one already asking are refused.
+            _rule(
+                lambda role, vis: vis == "public" and role in {"stranger", "staff"},
+                login_required=True,
+            ),
+            kwargs=starter_world.starter_kwargs,
+            data=lambda world, role: {**_own_spare(world, role), "message": "hello"},
+        ),
+        Route(
+            "starter-manage",
+            only("owner"),
+            only("owner"),
+            kwargs=starter_world.starter_kwargs,
+            data=lambda world, role: {"open_slots": "3", "looking_for": "weekly replies"},
+        ),
+        Route(
+            "starter-close", never(NOT_ALLOWED), only("owner"), kwargs=starter_world.starter_kwargs
+        ),
+        Route(
+            "join-request-answer",
+            never(NOT_ALLOWED),
+            only("owner"),
+            kwargs=starter_world.request_kwargs,
+            data=lambda world, role: {"answer": "decline"},
+        ),
+        Route(
+            "join-request-withdraw",
+            never(NOT_ALLOWED),
+            only("former"),
+            kwargs=starter_world.request_kwargs,
+        ),
+        # ---- following and bookmarks (issue 10, item 9). Every signed-in role of the world
+        # follows its thread and bookmarks P2 and the removed post (tests/follows/matrix_world):
+        # the pages and the feed show only what each may still see. Following a thread needs
+        # it public and the reader not writing in it nor blocked by its owner; a muse or a
+        # writer, anyone signed in but their writer and the blocked writer.
+        Route(
+            "follows",
+            signed_in(),
+            never(NOT_ALLOWED),
+            content="listing",
+            kwargs=follows_world.pages_kwargs,
+        ),
+        Route(
+            "bookmarks",
+            signed_in(),
+            never(NOT_ALLOWED),
+            kwargs=follows_world.pages_kwargs,
+        ),
+        Route("follows-feed-reset", never(NOT_ALLOWED), signed_in(), thread_independent=True),
+        Route(
+            "follows-feed",
+            # Anyone holding the address: a feed reader has no session.
+            everyone(),
+            never(NOT_ALLOWED),
+            variants=(
+                Variant("stranger's feed", follows_world.feed_kwargs),
+                Variant(
+                    "bad token",
+                    lambda world: {"token": "not-a-token"},
+                    get=fixed(DENIED),
+                    post=fixed(NOT_ALLOWED),
+                ),
+            ),
+        ),
+        Route(
+            "follow-thread",
+            never(NOT_ALLOWED),
+            _rule(
+                lambda role, vis: (
+                    vis == "public" and role in {"stranger", "invited", "former", "staff"}
+                ),
+                login_required=True,
+            ),
+            kwargs=follows_world.thread_kwargs,
+            data=lambda world, role: {"action": "follow"},
+        ),
+        Route(
+            "follow-muse",
+            never(NOT_ALLOWED),
+            only("stranger", "invited", "participant", "former", "staff"),
+            kwargs=follows_world.muse_kwargs,
+            data=lambda world, role: {"action": "follow"},
+            thread_independent=True,
+        ),
+        Route(
+            "follow-writer",
+            never(NOT_ALLOWED),
+            only("stranger", "invited", "participant", "former", "staff"),
+            kwargs=follows_world.writer_kwargs,
+            data=lambda world, role: {"action": "follow"},
+            thread_independent=True,
+        ),
+        Route(
+            "bookmark",
+            never(NOT_ALLOWED),
+            readers_signed_in(),
+            variants=(
+                Variant("P2", follows_world.post_kwargs("P2")),
+                # A removed post takes no bookmark, not even from its writer.
+                Variant(
+                    "removed",
+                    follows_world.post_kwargs("REMOVED"),
+                    post=_rule(lambda role, vis: False, login_required=True),
+                ),
+            ),
+            data=lambda world, role: {"note": "remember the quay"},
+        ),
+        # ---- series and links
+        Route("series-list", signed_in(), signed_in(), thread_independent=True),
+        Route(
+            "series-detail",
+            # Readers of its threads, but not a writer blocked by (or blocking) its owner; a
+            # series none of whose threads is readable is a 404.
+            _rule(
+                lambda role, vis: role != "blocked" and (vis != "private" or role in WRITERS),
+                login_required=False,
+            ),
+            never(NOT_ALLOWED),
+            kwargs=lambda world: {"public_id": series_world.world_series(world).public_id},
+        ),
+        Route(
+            "series-export",
+            never(NOT_ALLOWED),
+            _rule(
+                lambda role, vis: role != "blocked" and (vis != "private" or role in WRITERS),
+                login_required=False,
+            ),
+            content="export",
+            kwargs=lambda world: {"public_id": series_world.world_series(world).public_id},
+        ),
+        *(
+            Route(
+                name,
+                never(NOT_ALLOWED),
+                only("owner"),
+                kwargs=lambda world: {"public_id": series_world.world_series(world).public_id},
+                data=lambda world, role: {"title": "Renamed saga"},
+                thread_independent=True,
+            )
+            for name in ("series-edit", "series-delete")
+        ),
+        *(
+            Route(
+                name,
+                never(NOT_ALLOWED),
+                only("owner"),
+                kwargs=lambda world: {
+                    "public_id": series_world.world_series(world).public_id,
+                    "pk": series_world.world_entry(world).pk,
+                },
+                data=lambda world, role: {"direction": "down"},
+                thread_independent=True,
+            )
+            for name in ("series-entry-move", "series-entry-remove")
+        ),
+        Route(
+            "series-thread-add",
+            never(NOT_ALLOWED),
+            only("owner"),
+            kwargs=lambda world: {"public_id": series_world.spare_thread(world).public_id},
+            data=lambda world, role: {"series": series_world.world_series(world).public_id},
+            thread_independent=True,
+        ),
+        Route(
+            "thread-link-add",
+            never(NOT_ALLOWED),
+            only("owner"),
+            kwargs=_thread,
+            data=lambda world, role: {
+                "target": series_world.world_link(world).to_thread.public_id,
+                "kind": "prequel",
+            },
+            thread_independent=True,
+        ),
+        Route(
+            "thread-link-remove",
+            never(NOT_ALLOWED),
+            only("owner"),
+            kwargs=lambda world: {"pk": series_world.world_link(world).pk},
+            thread_independent=True,
+        ),
+        # ---- Tags and the directory (issue 10, items 4 and 5)
+        # A tag's page exists only while a public thread carries it (a tag on a private or
+        # unlisted thread could tell what the story is about); blocks only filter the list.
+        Route(
+            "tag-detail",
+            _rule(lambda role, vis: vis == "public", login_required=False),
+            never(NOT_ALLOWED),
+            content="listing",
+            kwargs=lambda world: _world_tag(world),
+        ),
+        Route(
+            "tag-suggest",
+            everyone(),
+            never(NOT_ALLOWED),
+            content="listing",
+            kwargs=lambda world: {"category": "fandom"},
+            thread_independent=True,
+        ),
+        # ---- live OOC and people (issue 10, item 12): one OOC message as the OOC page shows
+        # it, fetched by the writers' pages when their OOC socket hears of it.
+        Route(
+            "ooc-fragment",
+            only("owner", "participant"),
+            never(NOT_ALLOWED),
+            kwargs=lambda world: {
+                "public_id": world.thread.public_id,
+                "pk": world.thread.ooc_messages.order_by("pk").values_list("pk", flat=True)[0],
+            },
+        ),
     ]
 }
 
@@ -457,6 +824,10 @@ def may_see(kind: str, role: str, visibility: str, content: str) -> bool:
         return role in WRITERS and content in ("page", "export_ooc")
     if kind == "P2OLD":
         return role in WRITERS
+    if role == "blocked" and content == "listing":
+        # Lists (the directory, search, profiles, the home page) never show the blocked
+        # writer anything of the owner's thread; its page stays readable by its link.
+        return False
     if kind == "TITLE" and content == "listing":
         return visibility == "public" or role in WRITERS | {"invited"}
     if not private:

@@ -137,6 +137,56 @@ def test_thread_sockets_follow_read_access_and_carry_no_text(visibility):
     async_to_sync(scenario)()
 
 
+WRITERS = {"owner", "participant"}
+
+
+@pytest.mark.usefixtures("in_memory_layer")
+@pytest.mark.parametrize("visibility", ["private", "public"])
+def test_ooc_talk_reaches_the_threads_writers_and_nobody_else(visibility):
+    """OOC is for the owner and the current participants: its socket refuses every other
+    role (a former participant, a reader of a public story, a stranger, staff), no story
+    socket ever hears of it, and a writer who leaves is let go."""
+    world = build_world(visibility)
+    headers = {role: session_headers(world.users[role]) for role in ROLES}
+    thread, participant = world.thread, world.users["participant"]
+    ooc_marker = f"MK-LIVEOOC-{visibility}"
+
+    async def scenario():
+        ooc = await _open(headers, f"/ws/threads/{thread.public_id}/ooc/")
+        assert set(ooc["open"]) == WRITERS
+        assert all(code == 4403 for code in ooc["refused"].values()), ooc["refused"]
+        stories = (await _open(headers, f"/ws/threads/{thread.public_id}/"))["open"]
+        assert set(stories) == READERS[visibility]
+
+        message = await sync_to_async(services.ooc_post)(
+            thread=thread, writer=participant, body=f"plot: the debt is real {ooc_marker}"
+        )
+        for role, ws in ooc["open"].items():
+            received = [json.loads(m["text"]) for m in await _drain(ws) if "text" in m]
+            assert received == [{"type": "ooc", "op": "created", "id": message.pk}], role
+        for role, ws in stories.items():
+            messages = await _drain(ws)
+            kinds = [json.loads(m["text"])["type"] for m in messages if "text" in m]
+            assert "ooc" not in kinds, f"the story socket of {role} heard of OOC talk"
+            text = json.dumps(messages)
+            assert ooc_marker not in text, role
+            assert not [m for m in _all_markers(visibility) if m in text], role
+            await ws.disconnect()
+
+        # The participant leaves: their OOC socket goes; the owner's stays.
+        await sync_to_async(services.participant_leave)(
+            participant=world.participant_row, actor=participant
+        )
+        closes = {
+            role: [m.get("code") for m in await _drain(ws) if m["type"] == "websocket.close"]
+            for role, ws in ooc["open"].items()
+        }
+        assert closes == {"owner": [], "participant": [4403]}
+        await ooc["open"]["owner"].disconnect()
+
+    async_to_sync(scenario)()
+
+
 @pytest.mark.usefixtures("in_memory_layer")
 def test_the_personal_socket_is_for_signed_in_writers_only():
     world = build_world("private")

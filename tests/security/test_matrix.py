@@ -27,8 +27,8 @@ from tests.security.world import MARKER_KINDS, ROLES, VISIBILITIES, World, build
 
 pytestmark = pytest.mark.django_db
 
-# The WebSocket routes and the test that covers each (tests/security/test_socket_matrix.py).
-WEBSOCKET_ROUTES = {"ws/threads/<str:public_id>/", "ws/me/"}
+# The WebSocket routes; tests/security/test_channel_matrix.py covers each.
+WEBSOCKET_ROUTES = {"ws/threads/<str:public_id>/", "ws/threads/<str:public_id>/ooc/", "ws/me/"}
 
 
 def _walk(patterns, prefix: str = "", namespace: str | None = None):

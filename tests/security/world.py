@@ -17,6 +17,7 @@ from PIL import Image
 
 from tandem.accounts.models import User
 from tandem.accounts.services import writer_sign_up
+from tandem.blocks.services import block_writer
 from tandem.exports.models import ExportJob, ExportStatus
 from tandem.imports.models import PendingImport
 from tandem.muses.models import Muse, MuseIcon
@@ -27,7 +28,18 @@ from tandem.threads import services
 from tandem.threads.models import Invitation, Participant, Thread
 from tandem.writing.services import draft_save
 
-ROLES = ("anonymous", "stranger", "invited", "participant", "former", "owner", "staff")
+# "blocked": a writer the owner has blocked. They read what anyone may read by its link, but
+# the owner's profile, muses and listed threads are hidden from them.
+ROLES = (
+    "anonymous",
+    "stranger",
+    "blocked",
+    "invited",
+    "participant",
+    "former",
+    "owner",
+    "staff",
+)
 VISIBILITIES = ("private", "unlisted", "public")
 PASSWORD = "correct-horse-battery-staple"
 
@@ -78,7 +90,8 @@ class World:
 def build_world(visibility: str, *, webhooks_to: str | None = None) -> World:
     """Owner, participant and former participant write a thread; the former one leaves,
     the story goes on, a post is removed, OOC talk and a draft follow; a fourth writer holds
-    a pending invitation, a fifth has nothing to do with it, and one is staff.
+    a pending invitation, a fifth has nothing to do with it, a sixth is blocked by the owner,
+    and one is staff.
 
     With ``webhooks_to``, every writer gets a webhook for every kind of news at
     ``<webhooks_to>/<username>`` before anything happens.
@@ -97,6 +110,7 @@ def build_world(visibility: str, *, webhooks_to: str | None = None) -> World:
             )
     users["staff"].is_staff = True
     users["staff"].save(update_fields=["is_staff"])
+    block_writer(blocker=users["owner"], blocked=users["blocked"])
 
     muses = {
         role: muse_create(owner=users[role], name=f"{role.title()} {tag}") for role in ROLES[1:]

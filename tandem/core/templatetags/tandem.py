@@ -1,4 +1,8 @@
+from datetime import UTC, datetime
+
 from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
@@ -46,3 +50,30 @@ def waited(moment) -> str:
 def current_path(context) -> str:
     request = context.get("request")
     return request.get_full_path() if request else "/"
+
+
+# ---- One time format (issue 10, item 13)
+# Every moment Tandem shows reads the same way, "3 Dec 2026, 14:05", in the time zone
+# the writer chose (WriterTimezoneMiddleware activates it; visitors see UTC), inside a
+# <time> element whose datetime attribute carries the exact UTC instant for machines.
+TIME_FORMAT = "j M Y, H:i"
+
+
+@register.filter
+def when(moment) -> str:
+    """A moment as ``<time datetime="…Z">3 Dec 2026, 14:05</time>`` in the writer's zone."""
+    if not isinstance(moment, datetime):
+        return ""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, UTC)
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        date_format(timezone.localtime(moment), TIME_FORMAT),
+    )
+
+
+@register.simple_tag
+def current_time_zone() -> str:
+    """The writer's time zone name, for the few times the browser writes (composer.js)."""
+    return timezone.get_current_timezone_name()

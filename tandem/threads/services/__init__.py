@@ -9,6 +9,7 @@ The package is split by what is written; callers import from here.
 - ``people``: invitations and import claims, muses joining and leaving, the posting order
 - ``posts``: posting in turn, editing, revisions, removing and restoring
 - ``reading``: a writer's queue flags, read position and OOC talk
+- ``tags``: tag names per category, synonyms (staff merges), the thread's word total
 """
 
 from tandem.threads.services.people import (
@@ -42,12 +43,21 @@ from tandem.threads.services.reading import (
     read_position_advance,
     writer_state_set,
 )
-from tandem.threads.services.threads import (
+from tandem.threads.services.tags import (
     MAX_TAG_LENGTH,
     MAX_TAGS,
+    TAG_FIELDS,
+    normalise_tag,
+    tag_merge,
+    tag_names,
+    tags_for,
+    thread_add_words,
+    thread_recount_words,
+    thread_tags_by_category,
+)
+from tandem.threads.services.threads import (
     _validate_metadata,
     pending_claims,
-    tag_names,
     thread_create,
     thread_update,
 )
@@ -65,6 +75,7 @@ __all__ = [
     "MAX_TAG_LENGTH",
     "OOC_MAX_CHARS",
     "SUBMISSION_KEY_MAX",
+    "TAG_FIELDS",
     "UNCLAIMED_SUFFIX",
     "NotYourTurn",
     "TurnTaken",
@@ -78,6 +89,7 @@ __all__ = [
     "invitation_create",
     "invitation_decline",
     "invitation_withdraw",
+    "normalise_tag",
     "ooc_post",
     "participant_add_muse",
     "participant_leave",
@@ -92,8 +104,13 @@ __all__ = [
     "post_set_icon",
     "read_position_advance",
     "replayed_turn_state",
+    "tag_merge",
     "tag_names",
+    "tags_for",
+    "thread_add_words",
     "thread_create",
+    "thread_recount_words",
+    "thread_tags_by_category",
     "thread_update",
     "turn_skip",
     "writer_state_set",

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from tandem.accounts.models import User
+from tandem.blocks.selectors import is_blocked_from_thread
+from tandem.moderation.selectors import check_not_suspended
 from tandem.muses.models import Muse
 from tandem.threads.events import ThreadEvent, emit
 from tandem.threads.models import (
@@ -56,6 +58,7 @@ MAX_PENDING_INVITATIONS = 50
 def invitation_create(*, thread: Thread, actor: User, username: str) -> Invitation:
     """Invite a writer by username."""
     _check_owner(thread, actor)
+    check_not_suspended(actor)
     username = username.strip().lstrip("@")
     invitee = User.objects.filter(username__iexact=username, is_active=True).first()
     if invitee is None:
@@ -66,6 +69,9 @@ def invitation_create(*, thread: Thread, actor: User, username: str) -> Invitati
         raise ValidationError({"username": f"{invitee.username} is already writing here."})
     if thread.invitations.filter(invitee=invitee, status=InvitationStatus.PENDING).exists():
         raise ValidationError({"username": f"{invitee.username} already has an invitation."})
+    if is_blocked_from_thread(invitee, thread):
+        # The same answer as for a name nobody has: a block is not announced to either side.
+        raise ValidationError({"username": f"There is no writer called “{username}”."})
     if (
         thread.invitations.filter(status=InvitationStatus.PENDING).count()
         >= MAX_PENDING_INVITATIONS
@@ -99,6 +105,7 @@ def invitation_accept(
     A claim (an import that named the writer's muse) is accepted for the muse it names, or
     for ``muse`` if that muse has been deleted since: the imported posts become its posts.
     """
+    check_not_suspended(writer)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     _check_pending(invitation, writer)
     if invitation.is_claim and invitation.claim_muse_id is not None:
@@ -111,6 +118,10 @@ def invitation_accept(
     if muse.is_archived:
         raise ValidationError({"muse": f"{muse.name} is archived; unarchive them first."})
     thread = _lock(invitation.thread)
+    if is_blocked_from_thread(writer, thread):
+        raise ValidationError(
+            "You cannot join this thread: you and one of its writers have blocked one another."
+        )
     if invitation.is_claim:
         participant = _claim_take(thread, invitation, writer, muse)
     else:
@@ -212,6 +223,7 @@ def invitation_withdraw(*, invitation: Invitation, actor: User) -> Invitation:
 @transaction.atomic
 def participant_add_muse(*, thread: Thread, writer: User, muse: Muse) -> Participant:
     """A writer already in the thread brings another of their muses."""
+    check_not_suspended(writer)
     thread = _lock(thread)
     in_thread = thread.participants.filter(writer=writer, left_at__isnull=True).exists()
     # The owner may always come back, even after taking out their last muse.

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tandem.accounts.models import User
+from tandem.moderation.selectors import check_not_suspended
 from tandem.muses.models import Muse, MuseIcon
 from tandem.threads.events import ThreadEvent, emit
 from tandem.threads.models import (
@@ -24,6 +25,7 @@ from tandem.threads.models import (
 )
 from tandem.threads.permissions import is_writer
 from tandem.threads.services.people import _active_participant
+from tandem.threads.services.tags import thread_add_words
 from tandem.threads.services.threads import _check_not_placeholder
 from tandem.threads.services.turn_state import _lock, _record
 from tandem.writing import markup
@@ -89,6 +91,7 @@ def post_create(
     with no second post and no turn change. It is checked before the turn rules, since
     the first submission has moved the turn on.
     """
+    check_not_suspended(writer)
     submission_key = (submission_key or "").strip()
     if len(submission_key) > SUBMISSION_KEY_MAX:
         raise ValidationError("This reply form is damaged; reload the page and post again.")
@@ -181,6 +184,7 @@ def _post_insert(
         PostRevision.objects.create(
             post=post, number=1, body=body, word_count=words, created_at=now
         )
+        thread_add_words(thread.pk, words)
         _record(thread, TurnEventKind.POST, participant=participant, actor=writer, at=now)
         _set_writing(thread, writer, False)
         # The draft became the post.
@@ -215,6 +219,7 @@ def _check_author(post: Post, writer: User) -> None:
 def post_edit(*, post: Post, writer: User, body: str) -> Post:
     """Change a post's text, keeping the previous text as a revision."""
     _check_author(post, writer)
+    check_not_suspended(writer)
     body = _clean_body(body)
     html, words = _rendered(body)
     with transaction.atomic():
@@ -224,6 +229,7 @@ def post_edit(*, post: Post, writer: User, body: str) -> Post:
         if body == post.body:
             return post
         now = timezone.now()
+        thread_add_words(post.thread_id, words - post.word_count)
         post.body = body
         post.body_html, post.word_count = html, words
         post.renderer_version = markup.RENDERER_VERSION
@@ -264,15 +270,19 @@ def post_delete(*, post: Post, writer: User) -> Post:
     """Soft-delete: the post shows as removed and its writer may restore it for a while.
     Its turn stays taken."""
     _check_author(post, writer)
-    if post.deleted_at is None:
-        post.deleted_at = timezone.now()
-        post.save(update_fields=["deleted_at"])
-        _post_changed(post, writer)
+    with transaction.atomic():
+        # Only the request that actually removes it takes its words off the thread's total.
+        now = timezone.now()
+        if Post.objects.filter(pk=post.pk, deleted_at__isnull=True).update(deleted_at=now):
+            post.deleted_at = now
+            thread_add_words(post.thread_id, -post.word_count)
+            _post_changed(post, writer)
     return post
 
 
 def post_restore(*, post: Post, writer: User) -> Post:
     _check_author(post, writer)
+    check_not_suspended(writer)
     if post.deleted_at is None:
         return post
     if timezone.now() - post.deleted_at > timedelta(days=settings.TANDEM_RESTORE_DAYS):
@@ -285,7 +295,9 @@ def post_restore(*, post: Post, writer: User) -> Post:
         raise ValidationError(
             f"Post #{post.number} came from an export without its text, so it cannot be restored."
         )
-    post.deleted_at = None
-    post.save(update_fields=["deleted_at"])
+    with transaction.atomic():
+        if Post.objects.filter(pk=post.pk, deleted_at__isnull=False).update(deleted_at=None):
+            thread_add_words(post.thread_id, post.word_count)
+        post.deleted_at = None
     _post_changed(post, writer)
     return post

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from tandem.accounts.models import User
+from tandem.moderation.selectors import check_not_suspended
 from tandem.threads.events import ThreadEvent, emit
 from tandem.threads.models import (
     OocMessage,
@@ -63,6 +64,7 @@ OOC_MAX_CHARS = 10_000
 
 def ooc_post(*, thread: Thread, writer: User, body: str) -> OocMessage:
     """Out-of-character talk: any writer in the thread, never a turn."""
+    check_not_suspended(writer)
     if not thread.participants.filter(writer=writer, left_at__isnull=True).exists():
         raise PermissionDenied("Only writers in this thread can talk out of character here.")
     body = body.replace("\r\n", "\n").strip()

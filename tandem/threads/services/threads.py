@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 
 from tandem.accounts.models import User
+from tandem.moderation.selectors import check_not_suspended
 from tandem.muses.models import Muse
 from tandem.threads.events import ThreadEvent, emit
 from tandem.threads.models import (
@@ -16,73 +16,32 @@ from tandem.threads.models import (
     Participant,
     Rating,
     Status,
-    Tag,
+    TagCategory,
     Thread,
     TurnEventKind,
     TurnMode,
     Visibility,
     Warning,
 )
+from tandem.threads.services.tags import tagged_names, tags_for
 from tandem.threads.services.turn_state import _lock, _record
 
-# A thread's tags: enough for any archive's tagging habits, few enough that saving them is
-# a handful of queries. Refused past these, never silently cut.
-MAX_TAGS = 75
-MAX_TAG_LENGTH = 100
 
-
-def tag_names(raw: Sequence[str]) -> list[str]:
-    """The distinct tags (case-insensitively, spaces tidied) in ``raw``, or a ValidationError
-    on the ``tags`` field saying which limit was passed."""
-    names: dict[str, str] = {}
-    for name in raw:
-        name = " ".join(str(name).split())
-        if not name:
-            continue
-        if len(name) > MAX_TAG_LENGTH:
-            raise ValidationError(
-                {
-                    "tags": f"Tags may be at most {MAX_TAG_LENGTH} characters; "
-                    f"“{name[:40]}…” has {len(name):,}."
-                }
-            )
-        names.setdefault(name.lower(), name)
-        if len(names) > MAX_TAGS:
-            raise ValidationError(
-                {
-                    "tags": f"That is more than {MAX_TAGS} tags; a thread may have at most "
-                    f"{MAX_TAGS}. Keep the ones readers would search for."
-                }
-            )
-    return list(names.values())
-
-
-def _clean_tags(raw: Sequence[str]) -> list[Tag]:
-    """The Tag rows for these names, creating the missing ones: one query for those that
-    exist, one bulk insert, one query again (whatever the number of tags)."""
-    names = tag_names(raw)
-    if not names:
-        return []
-
-    def existing() -> dict[str, Tag]:
-        match = Q()
-        for name in names:
-            match |= Q(name__iexact=name)
-        found: dict[str, Tag] = {}
-        for tag in Tag.objects.filter(match):
-            # Prefer the row spelled exactly as asked when case-folding differs by database.
-            key = tag.name.lower()
-            if key not in found or tag.name in names:
-                found[key] = tag
-        return found
-
-    found = existing()
-    missing = [name for name in names if name.lower() not in found]
-    if missing:
-        # A tag created by someone else meanwhile is skipped here and found by the re-query.
-        Tag.objects.bulk_create([Tag(name=name) for name in missing], ignore_conflicts=True)
-        found = existing()
-    return [found[name.lower()] for name in names if name.lower() in found]
+def _tags_by_category(
+    tags: Sequence[str],
+    fandoms: Sequence[str] | None,
+    relationships: Sequence[str] | None,
+    characters: Sequence[str] | None,
+) -> dict[str, Sequence[str]]:
+    # ``tags`` are the freeform ones (the only kind before categories); a category left as
+    # None is not being changed.
+    given = {
+        TagCategory.FANDOM: fandoms,
+        TagCategory.RELATIONSHIP: relationships,
+        TagCategory.CHARACTER: characters,
+        TagCategory.FREEFORM: tags,
+    }
+    return {category: names for category, names in given.items() if names is not None}
 
 
 def _validate_metadata(fields: dict) -> None:
@@ -115,11 +74,16 @@ def thread_create(
     rating: str = Rating.NOT_RATED,
     warnings: Sequence[str] = (),
     tags: Sequence[str] = (),
+    fandoms: Sequence[str] = (),
+    relationships: Sequence[str] = (),
+    characters: Sequence[str] = (),
     visibility: str = Visibility.PRIVATE,
     turn_mode: str = TurnMode.ORDERED,
 ) -> Thread:
-    """Start a thread with the owner's muse as its first participant."""
-    tags = tag_names(tags)  # refused before anything is written
+    """Start a thread with the owner's muse as its first participant. ``tags`` are the
+    freeform tags; the other kinds have their own arguments."""
+    check_not_suspended(owner)
+    tagged = tagged_names(_tags_by_category(tags, fandoms, relationships, characters))
     fields = dict(
         title=title.strip(),
         summary=summary.strip(),
@@ -137,7 +101,7 @@ def thread_create(
     thread = Thread(owner=owner, **fields)
     thread.full_clean()
     thread.save()
-    thread.tags.set(_clean_tags(tags))
+    thread.tags.set(tags_for(tagged))
     thread.turn_since = thread.created_at
     thread.save(update_fields=["turn_since"])
     participant = Participant.objects.create(thread=thread, muse=muse, writer=owner)
@@ -179,9 +143,27 @@ def thread_update(
     visibility: str,
     turn_mode: str,
     status: str,
+    fandoms: Sequence[str] | None = None,
+    relationships: Sequence[str] | None = None,
+    characters: Sequence[str] | None = None,
 ) -> Thread:
+    """Change a thread's details. ``tags`` are the freeform tags; a kind of tag passed as
+    None (the default for fandoms, relationships, characters) keeps the thread's own."""
     _check_owner(thread, actor)
-    tags = tag_names(tags)  # refused before anything is written
+    check_not_suspended(actor)
+    by_category = _tags_by_category(tags, fandoms, relationships, characters)
+    kept = [
+        tag
+        for tag in thread.tags.all()
+        if tag.category not in by_category and tag.category != TagCategory.FREEFORM
+    ]
+    by_category.update(
+        {
+            category: [tag.name for tag in kept if tag.category == category]
+            for category in {tag.category for tag in kept}
+        }
+    )
+    tagged = tagged_names(by_category)  # refused before anything is written
     fields = dict(
         title=title.strip(),
         summary=summary.strip(),
@@ -207,7 +189,7 @@ def thread_update(
         setattr(thread, name, value)
     thread.full_clean()
     thread.save(update_fields=list(fields))
-    thread.tags.set(_clean_tags(tags))
+    thread.tags.set(tags_for(tagged))
     if thread.visibility != previous_visibility:
         # Open sockets re-check who may still read (a thread made private lets readers go).
         emit(

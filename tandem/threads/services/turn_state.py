@@ -113,6 +113,18 @@ def _record(
                 data={"previous_next": before.next_id, "cause": kind},
             )
         )
+    if after.order != before.order:
+        # A muse joined, left or was removed, or the order changed: open pages show the new
+        # people and order even when the turn itself stayed where it was.
+        emit(
+            ThreadEvent(
+                "order_changed",
+                thread.pk,
+                actor_id=actor.pk if actor else None,
+                participant_id=participant.pk if participant else None,
+                data={"cause": kind},
+            )
+        )
     return after
 
 

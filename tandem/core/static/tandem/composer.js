@@ -49,14 +49,40 @@
     status.dataset.state = state || "";
   }
 
-  function timeNow() {
-    return new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  // "14:05" in the writer's own time zone (the page says which), like every time Tandem shows.
+  function timeNow(form) {
+    const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    try {
+      return new Date().toLocaleTimeString("en-GB", Object.assign({ timeZone: form.dataset.timeZone || "UTC" }, options));
+    } catch (error) {
+      return new Date().toLocaleTimeString("en-GB", options);
+    }
+  }
+
+  // With JavaScript the box previews and saves by itself: show those parts, drop the
+  // Preview button the page offers without it, and say that drafts save as you type.
+  function liven(form) {
+    form.querySelectorAll("[data-composer-live]").forEach(function (part) { part.hidden = false; });
+    form.querySelectorAll("[data-composer-preview-button]").forEach(function (button) { button.hidden = true; });
+    const status = form.querySelector("[data-draft-status]");
+    if (status && status.dataset.autosaveText && !status.dataset.state && !status.textContent.startsWith("Draft restored")) {
+      status.textContent = status.dataset.autosaveText;
+    }
+    // The preview shows dialogue in the colour of the muse chosen to post as.
+    const preview = form.querySelector("[data-composer-preview]");
+    const muse = form.querySelector("select[name=muse]");
+    if (preview && muse) {
+      muse.addEventListener("change", function () {
+        preview.className = preview.className.replace(/\bmuse-\S*/g, "").trim() + " muse-" + muse.value;
+      });
+    }
   }
 
   function setUp(form) {
     const body = form.querySelector("[data-composer=body]");
     if (!body || form.dataset.composerReady) return;
     form.dataset.composerReady = "1";
+    liven(form);
     const key = localKey(form);
     const draftUrl = form.dataset.draftUrl;
     // The stamp of the text in the box, and the newest stamp the server has confirmed.
@@ -98,7 +124,7 @@
 
     function saved() {
       dropLocal(key); // the server holds this revision: it is the text's home now
-      setStatus(form, "Saved at " + timeNow(), "saved");
+      setStatus(form, "Saved at " + timeNow(form), "saved");
     }
 
     function answered(response, json, sent) {

@@ -2,9 +2,10 @@
 // the queue badge and the home page's queue. Every page works the same without this
 // script or without a socket; it only saves a reload.
 //
-// A page opts in on <main>: data-live-thread (a thread's page), data-live-me (the
-// writer's queue count), data-live-queue (the home page). Messages only say what changed;
-// the page fetches the changed HTML over HTTP, rendered for this reader.
+// A page opts in on <main>: data-live-thread (a thread's page; with data-live-ooc, for its
+// writers, the OOC count too), data-live-ooc-thread (a thread's OOC talk), data-live-me
+// (the writer's queue count), data-live-queue (the home page). Messages only say what
+// changed; the page fetches the changed HTML over HTTP, rendered for this reader.
 (function () {
   "use strict";
 
@@ -188,6 +189,13 @@
     }
 
     function swapTurn(incoming) {
+      // The people in the thread, their order and the OOC count.
+      const people = main.querySelector("[data-live-people]");
+      const freshPeople = incoming.querySelector("[data-live-people]");
+      if (people && freshPeople) {
+        people.replaceWith(freshPeople);
+        activate(freshPeople);
+      }
       const banner = article.querySelector(".turn-banner");
       const fresh = incoming.querySelector(".turn-banner");
       if (banner && fresh) {
@@ -273,6 +281,15 @@
       },
     });
 
+    // The thread's writers also hear of new OOC talk: the count beside "OOC talk" follows.
+    if ("liveOoc" in main.dataset) {
+      socket("Ooc", "/ws/threads/" + encodeURIComponent(publicId) + "/ooc/", {
+        message: function (message) {
+          if (message.type === "ooc") refreshTurn(false);
+        },
+      });
+    }
+
     // Tell the others this writer is typing in the reply box, at most every 3 s.
     let lastTyping = 0;
     document.addEventListener("input", function (event) {
@@ -284,6 +301,82 @@
       if (now - lastTyping < TYPING_EVERY_MS) return;
       const muse = form.querySelector("[name=muse]");
       if (live.send({ type: "typing", muse: muse ? muse.value : null })) lastTyping = now;
+    });
+  }
+
+  // --------------------------------------------------------------------- a thread's OOC talk
+
+  function oocPage(publicId) {
+    const base = main.dataset.liveUrl;
+    const status = main.querySelector("[data-live-ooc-status]");
+
+    function oocList() {
+      let list = main.querySelector("ol.ooc-list");
+      if (list) return list;
+      list = document.createElement("ol");
+      list.className = "ooc-list";
+      list.setAttribute("aria-label", "OOC messages");
+      const empty = main.querySelector("p.empty");
+      if (empty) empty.replaceWith(list);
+      return list;
+    }
+
+    function place(id, html) {
+      const item = fragment(html).querySelector("li.ooc");
+      if (!item) return;
+      const existing = main.querySelector('li.ooc[data-ooc="' + id + '"]');
+      if (existing) {
+        existing.replaceWith(item);
+      } else {
+        const list = oocList();
+        if (!list.isConnected) return;
+        const later = Array.from(list.children).find(function (li) {
+          return (parseInt(li.dataset.ooc, 10) || 0) > id;
+        });
+        list.insertBefore(item, later || null);
+        // The newest message keeps the anchor notifications link to.
+        const latest = document.getElementById("ooc-latest");
+        if (latest) latest.removeAttribute("id");
+        list.lastElementChild.id = "ooc-latest";
+        const who = item.querySelector(".ooc__meta strong");
+        if (status && who) status.textContent = "New OOC message from " + who.textContent + ".";
+      }
+      activate(item);
+    }
+
+    function fetchMessage(id) {
+      const read = document.visibilityState === "visible" ? "?read=1" : "";
+      getHTML(base + "ooc/" + id + "/fragment/" + read)
+        .then(function (result) {
+          place(id, result.text);
+        })
+        .catch(function () {});
+    }
+
+    function catchUp() {
+      // Back after a gap: take the list as it is now (the form, perhaps half typed, stays).
+      getHTML(location.pathname)
+        .then(function (result) {
+          const content = fragment(result.text);
+          const fresh = content.querySelector("ol.ooc-list");
+          const list = main.querySelector("ol.ooc-list");
+          if (!fresh) return;
+          if (list) list.replaceWith(fresh);
+          else {
+            const empty = main.querySelector("p.empty");
+            if (empty) empty.replaceWith(fresh);
+          }
+          activate(fresh);
+        })
+        .catch(function () {});
+    }
+
+    socket("Ooc", "/ws/threads/" + encodeURIComponent(publicId) + "/ooc/", {
+      message: function (message) {
+        const id = parseInt(message.id, 10);
+        if (message.type === "ooc" && id > 0) fetchMessage(id);
+      },
+      reconnected: catchUp,
     });
   }
 
@@ -302,17 +395,19 @@
     const link = queueLink();
     if (!link) return;
     let badge = link.querySelector(".badge");
+    // The count stays in the link's name beside the word (WCAG 2.5.3): "Queue 2 waiting on you".
     if (count > 0) {
-      link.setAttribute("aria-label", "Queue (your turn in " + count + ")");
       if (!badge) {
         badge = document.createElement("span");
         badge.className = "badge";
         badge.title = "Threads waiting on you";
-        link.append(" ", badge);
+        const words = document.createElement("span");
+        words.className = "visually-hidden";
+        words.textContent = " waiting on you";
+        link.append(" ", badge, words);
       }
       badge.textContent = String(count);
     } else {
-      link.removeAttribute("aria-label");
       if (badge) link.textContent = "Queue";
     }
   }
@@ -321,18 +416,22 @@
     const bell = document.querySelector(".site-nav a.bell");
     if (!bell) return;
     let badge = bell.querySelector("[data-unread-count]");
+    let words = bell.querySelector("[data-unread-word]");
     if (count > 0) {
-      bell.setAttribute("aria-label", "Notifications (" + count + " unread)");
       if (!badge) {
         badge = document.createElement("span");
         badge.className = "badge";
         badge.setAttribute("data-unread-count", "");
-        bell.append(" ", badge);
+        words = document.createElement("span");
+        words.className = "visually-hidden";
+        words.setAttribute("data-unread-word", "");
+        words.textContent = " unread";
+        bell.append(" ", badge, words);
       }
       badge.textContent = String(count);
     } else {
-      bell.setAttribute("aria-label", "Notifications");
       if (badge) badge.remove();
+      if (words) words.remove();
     }
   }
 
@@ -367,5 +466,6 @@
   }
 
   if (main.dataset.liveThread) threadPage(main.dataset.liveThread);
+  if (main.dataset.liveOocThread) oocPage(main.dataset.liveOocThread);
   if ("liveMe" in main.dataset) writerPages();
 })();

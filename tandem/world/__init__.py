@@ -1,0 +1,1 @@
+"""Generated worlds: realistic data, fast, for benchmarks and scale tests (issue 10)."""
