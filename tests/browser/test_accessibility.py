@@ -92,7 +92,7 @@ def _write_world(page: Page, partner: Page) -> dict[str, str]:
     page.locator("input[name=visibility][value=public]").check()
     fandoms = page.get_by_label("Fandoms")
     if fandoms.count():
-        fandoms.fill("Original work")
+        fandoms.fill("Night markets")
     page.get_by_role("button", name="Start thread").click()
     settings_path = urlpath(page)
     page.get_by_role("link", name="Read the thread").click()

@@ -162,16 +162,16 @@ def test_ooc_talk_and_a_new_partner_reach_open_pages_without_a_reload(
     context_a = a.context
     b = new_context().new_page()
     make_writer_with_muse(a, "perrin", "Sorrel", "#6b4e9b")
-    make_writer_with_muse(b, "quill", "Tansy", "#2e7d4f")
+    make_writer_with_muse(b, "tansywright", "Tansy", "#2e7d4f")
 
     a.goto("/t/new/")
     a.get_by_label("Title").fill("Harbour lights")
     a.get_by_role("button", name="Start thread").click()
     expect(a).to_have_url(re.compile(r"/t/[^/]+/settings/$"))
     thread_path = re.sub(r"settings/$", "", urlsplit(a.url).path)
-    a.get_by_label("Writer's username").fill("quill")
+    a.get_by_label("Writer's username").fill("tansywright")
     a.get_by_role("button", name="Send invitation").click()
-    expect(a.get_by_text("Invited quill.")).to_be_visible()
+    expect(a.get_by_text("Invited tansywright.")).to_be_visible()
 
     # The owner keeps the story open; the partner joins from their queue.
     a_story = context_a.new_page()
@@ -186,7 +186,7 @@ def test_ooc_talk_and_a_new_partner_reach_open_pages_without_a_reload(
     ).click()
     b.get_by_label("Bring which muse?").select_option(label="Tansy")
     b.get_by_role("button", name="Accept and join").click()
-    expect(people).to_contain_text("Sorrel (perrin) → Tansy (quill)")
+    expect(people).to_contain_text("Sorrel (perrin) → Tansy (tansywright)")
 
     # Both open the OOC talk; the partner's message arrives on the owner's page.
     a.goto(thread_path + "ooc/")
@@ -201,10 +201,10 @@ def test_ooc_talk_and_a_new_partner_reach_open_pages_without_a_reload(
     b.get_by_role("button", name="Send").click()
     talk = a.get_by_role("list", name="OOC messages").get_by_role("listitem")
     expect(talk).to_have_count(1)
-    expect(talk.first).to_contain_text("quill")
+    expect(talk.first).to_contain_text("tansywright")
     expect(talk.first.locator("strong", has_text="night market")).to_be_visible()
     expect(a.locator("#ooc-latest")).to_have_count(1)
-    expect(a.locator("[data-live-ooc-status]")).to_have_text("New OOC message from quill.")
+    expect(a.locator("[data-live-ooc-status]")).to_have_text("New OOC message from tansywright.")
     # And the other way round, on the partner's page (which reloaded after sending).
     a.get_by_label("Out of character").fill("Late is perfect. She brings the wrong lantern.")
     a.get_by_role("button", name="Send").click()

@@ -106,7 +106,7 @@ def test_invite_suggestions_and_the_edit_preview_in_the_muses_colour(
     new_context, page_problems, screenshots_dir
 ):
     partner = new_context().new_page()
-    sign_up(partner, "marigold")
+    sign_up(partner, "marjoram")
     partner.get_by_role("button", name="Create account").click()
     page = new_context().new_page()
     thread_path = _writer_with_thread(page, "rowan", posts=1)
@@ -114,14 +114,14 @@ def test_invite_suggestions_and_the_edit_preview_in_the_muses_colour(
     # Typing part of a name offers the writers it may be.
     page.goto(thread_path + "settings/")
     box = page.get_by_label("Writer's username")
-    box.press_sequentially("mari", delay=40)
-    expect(page.locator("#invite-suggestions option[value='marigold']")).to_have_count(1)
+    box.press_sequentially("marj", delay=40)
+    expect(page.locator("#invite-suggestions option[value='marjoram']")).to_have_count(1)
     # A mistyped name comes back in the box with a suggestion.
-    box.fill("marigld")
+    box.fill("marjrom")
     page.get_by_role("button", name="Send invitation").click()
-    expect(page.get_by_text("There is no writer called “marigld”.")).to_be_visible()
-    expect(page.get_by_label("Writer's username")).to_have_value("marigld")
-    expect(page.locator("#invite-did-you-mean")).to_contain_text("marigold")
+    expect(page.get_by_text("There is no writer called “marjrom”.")).to_be_visible()
+    expect(page.get_by_label("Writer's username")).to_have_value("marjrom")
+    expect(page.locator("#invite-did-you-mean")).to_contain_text("marjoram")
     shoot_both(page, screenshots_dir, "94-invite-mistyped")
 
     # The edit page's live preview shows dialogue in the muse's colour, as the thread does.

@@ -32,7 +32,7 @@ def test_post_a_starter_request_to_join_accept_and_write_the_first_reply(
     new_context, page_problems, screenshots_dir
 ):
     owner = new_context().new_page()
-    _writer_with_muse(owner, "keeper", "Ivy")
+    _writer_with_muse(owner, "boatwright", "Ivy")
 
     # The owner posts a starter: a public thread, its opening post, what they look for.
     owner.get_by_role("navigation", name="Main").get_by_role("link", name="Starters").click()
