@@ -12,7 +12,7 @@ from django.utils import timezone
 from tandem.accounts.models import User
 from tandem.exports.document import MuseInfo, PostInfo, ThreadDocument, WriterInfo
 from tandem.exports.models import ExportJob
-from tandem.moderation.selectors import hidden_post_ids
+from tandem.moderation.selectors import post_is_hidden
 from tandem.muses.colours import dialogue_colours
 from tandem.threads.models import Thread
 from tandem.writing.services import refresh_rendered
@@ -61,7 +61,7 @@ def thread_document(
         muse_info(participant.muse, participant.writer)
 
     # Posts removed by their writer or hidden by moderators are left out.
-    visible = thread.posts.filter(deleted_at__isnull=True).exclude(pk__in=hidden_post_ids())
+    visible = thread.posts.filter(deleted_at__isnull=True).exclude(post_is_hidden())
     total = visible.count()
     posts: list[PostInfo] = []
     last_number = 0

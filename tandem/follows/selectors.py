@@ -21,10 +21,10 @@ from tandem.accounts.models import User
 from tandem.blocks.selectors import hidden_writer_ids, is_blocked_between
 from tandem.follows.models import Bookmark, FeedKey, Follow
 from tandem.moderation.selectors import (
-    hidden_post_ids,
-    hidden_thread_ids,
     is_hidden_post,
     is_hidden_thread,
+    post_is_hidden,
+    thread_is_hidden,
 )
 from tandem.muses.models import Muse
 from tandem.threads.models import Participant, Post, Thread, Visibility
@@ -181,8 +181,8 @@ def feed_posts(user: User, *, limit: int | None = None) -> list[Post]:
     return list(
         Post.objects.filter(followed_posts_q(user))
         .filter(thread__visibility=Visibility.PUBLIC, deleted_at__isnull=True)
-        .exclude(pk__in=hidden_post_ids())  # hidden by moderators
-        .exclude(thread_id__in=hidden_thread_ids())
+        .exclude(post_is_hidden())  # hidden by moderators
+        .exclude(thread_is_hidden("thread_id"))
         .exclude(author=user)
         .exclude(author_id__in=hidden)
         .exclude(thread__owner_id__in=hidden)

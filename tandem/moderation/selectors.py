@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from tandem.accounts.models import User
@@ -65,16 +65,23 @@ def check_not_suspended(user: User) -> None:
 # ---------------------------------------------------------------------------- hidden content
 
 
-def hidden_thread_ids() -> QuerySet:
-    return HiddenContent.objects.filter(thread__isnull=False).values("thread_id")
+# The three below are correlated EXISTS tests for a query's own rows ("is this row's thread
+# hidden?"), not lists of ids: PostgreSQL plans ``NOT EXISTS`` as an anti-join and keeps an
+# index order that serves a LIMIT, where ``NOT IN (subquery)`` made it fetch every match
+# first (search over a million posts: 2.3 s against 72 ms).
 
 
-def hidden_muse_ids() -> QuerySet:
-    return HiddenContent.objects.filter(muse__isnull=False).values("muse_id")
+def thread_is_hidden(thread_ref: str = "pk") -> Exists:
+    """Whether moderators hid the thread at ``thread_ref`` of the outer row."""
+    return Exists(HiddenContent.objects.filter(thread_id=OuterRef(thread_ref)))
 
 
-def hidden_post_ids() -> QuerySet:
-    return HiddenContent.objects.filter(post__isnull=False).values("post_id")
+def muse_is_hidden(muse_ref: str = "pk") -> Exists:
+    return Exists(HiddenContent.objects.filter(muse_id=OuterRef(muse_ref)))
+
+
+def post_is_hidden(post_ref: str = "pk") -> Exists:
+    return Exists(HiddenContent.objects.filter(post_id=OuterRef(post_ref)))
 
 
 def is_hidden_thread(thread) -> bool:

@@ -59,6 +59,32 @@ _PG_TEARDOWN = [
     f"ALTER TABLE {POSTS} DROP COLUMN IF EXISTS search_vector",
 ]
 
+# Names on PostgreSQL: trigram indexes serve the ``icontains`` that search makes on
+# titles, summaries, tags, muses and writers (Django writes it as ``UPPER(col::text) LIKE
+# UPPER('%word%')``, so each index is on that expression). Without them each count read
+# every thread, muse and writer: 200 ms of a rare word's 290 with 125,000 threads.
+# SQLite scans those tables, which it does fast enough at the sizes it is meant for.
+_PG_NAMES = [
+    ("threads_thread", "title"),
+    ("threads_thread", "summary"),
+    ("threads_tag", "name"),
+    ("muses_muse", "name"),
+    ("muses_muse", "nicknames"),
+    ("accounts_user", "username"),
+    ("accounts_user", "display_name"),
+]
+_PG_NAMES_SETUP = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    *(
+        f"CREATE INDEX IF NOT EXISTS search_{table}_{column}_trgm ON {table} "
+        f"USING gin ((UPPER({column}::text)) gin_trgm_ops)"
+        for table, column in _PG_NAMES
+    ),
+]
+_PG_NAMES_TEARDOWN = [
+    f"DROP INDEX IF EXISTS search_{table}_{column}_trgm" for table, column in _PG_NAMES
+]
+
 _SQLITE_TABLE = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5("
     f"body, content='{POSTS}', content_rowid='id', "
@@ -104,6 +130,19 @@ def install(connection=None) -> None:
         _execute(connection, _PG_SETUP)
     else:
         _execute(connection, [_SQLITE_TABLE, *_SQLITE_TRIGGERS])
+
+
+def install_name_indexes(connection=None) -> None:
+    """PostgreSQL's trigram indexes for the name searches (nothing on SQLite)."""
+    connection = connection or default_connection
+    if vendor(connection) == "postgresql":
+        _execute(connection, _PG_NAMES_SETUP)
+
+
+def uninstall_name_indexes(connection=None) -> None:
+    connection = connection or default_connection
+    if vendor(connection) == "postgresql":
+        _execute(connection, _PG_NAMES_TEARDOWN)
 
 
 def installed(connection=None) -> bool:

@@ -33,15 +33,19 @@ from django.utils.safestring import SafeString, mark_safe
 
 from tandem.accounts.models import User
 from tandem.blocks.selectors import exclude_hidden_threads, has_blocks, hidden_writer_ids
-from tandem.moderation.selectors import hidden_muse_ids, hidden_post_ids, hidden_thread_ids
+from tandem.moderation.selectors import muse_is_hidden, post_is_hidden, thread_is_hidden
 from tandem.muses.models import Muse
 from tandem.search import engines
 from tandem.search.query import ParsedQuery, Term
+from tandem.threads.directory import tagged, tags_named
 from tandem.threads.models import Participant, Post, Thread, Visibility
 from tandem.threads.permissions import can_read
 
 PER_PAGE = 20
 MAX_PAGE = 50
+#: Results stop here (the last reachable page's): counts say "1000+" past it, and "best
+#: match" ranks the newest this many posts of a query that matches more.
+RESULT_CAP = PER_PAGE * MAX_PAGE
 KINDS = ("posts", "threads", "muses", "writers")
 
 # Private-use characters mark the highlights in the engines' snippets; everything else is
@@ -73,6 +77,17 @@ class Results:
     kind: str
     page: Page
     counts: dict[str, int] = field(default_factory=dict)
+    #: The kinds with more than ``RESULT_CAP`` results ("1000+").
+    capped: frozenset[str] = frozenset()
+
+    @property
+    def count(self) -> int:
+        """How many of the shown kind there are (at most ``RESULT_CAP``)."""
+        return self.counts.get(self.kind, 0)
+
+    @property
+    def is_capped(self) -> bool:
+        return self.kind in self.capped
 
 
 # ------------------------------------------------------------------ who may find what
@@ -87,7 +102,7 @@ def _my_threads(user: User):
 def _public_threads(user: User) -> Q:
     """Public threads, less those of writers hidden from ``user`` by a block."""
     # A thread moderators hid is found by nobody but its writers (``_my_threads``).
-    public = Q(visibility=Visibility.PUBLIC) & ~Q(pk__in=hidden_thread_ids())
+    public = Q(visibility=Visibility.PUBLIC) & ~thread_is_hidden()
     if not has_blocks(user):
         return public
     listed = exclude_hidden_threads(Thread.objects.filter(public), user)
@@ -103,7 +118,7 @@ def findable_threads(user: User) -> QuerySet[Thread]:
 
 def findable_posts(user: User, thread: Thread | None = None) -> QuerySet[Post]:
     # Posts moderators hid are left out like removed ones, for everyone.
-    posts = Post.objects.filter(deleted_at__isnull=True).exclude(pk__in=hidden_post_ids())
+    posts = Post.objects.filter(deleted_at__isnull=True).exclude(post_is_hidden())
     if thread is not None:
         # The caller checked can_read for this one thread; its posts are what its page shows.
         if not can_read(thread, user):
@@ -114,7 +129,7 @@ def findable_posts(user: User, thread: Thread | None = None) -> QuerySet[Post]:
         posts = posts.exclude(author_id__in=hidden_writer_ids(user))
         visible = Q(thread_id__in=findable_threads(user).values("pk"))
         return posts.filter(visible)
-    visible = Q(thread__visibility=Visibility.PUBLIC) & ~Q(thread_id__in=hidden_thread_ids())
+    visible = Q(thread__visibility=Visibility.PUBLIC) & ~thread_is_hidden("thread_id")
     if user.is_authenticated:
         visible |= Q(thread_id__in=_my_threads(user))
     return posts.filter(visible)
@@ -129,10 +144,7 @@ def _thread_filter(user: User, filters: Filters, prefix: str = "") -> Q:
     q = Q()
     if filters.tag:
         # A synonym staff merged away finds the threads of the tag it stands for.
-        tagged = Thread.tags.through.objects.filter(
-            Q(tag__name__iexact=filters.tag) | Q(tag__synonyms__name__iexact=filters.tag)
-        )
-        q &= Q(**{thread_key: tagged.values("thread_id")})
+        q &= Q(tagged(tags_named(filters.tag), "thread_id" if prefix else "pk"))
     if filters.rating:
         q &= Q(**{f"{prefix}rating": filters.rating})
     if filters.warning:
@@ -163,17 +175,18 @@ def _post_filter(user: User, filters: Filters) -> Q:
 
 # ------------------------------------------------------------------ posts
 
+#: Newest first; ``threads_post_newest_idx`` serves it, so taking the newest matches stops
+#: early however many posts match.
+NEWEST = ("-created_at", "-pk")
 
-def search_posts(user: User, query: ParsedQuery, filters: Filters, sort: str) -> QuerySet[Post]:
+
+def matching_posts(user: User, query: ParsedQuery, filters: Filters) -> QuerySet[Post]:
+    """The posts ``user`` may find that match ``query`` and ``filters``, in no order."""
     posts = findable_posts(user, filters.thread).filter(_post_filter(user, filters))
-    posts = posts.select_related("thread", "muse", "author")
     if engines.vendor(connection) == "postgresql":
-        posts = _postgresql(posts, query)
-    else:
-        posts = _sqlite(posts, query)
-    if sort == "date":
-        return posts.order_by("-created_at", "-pk")
-    return posts.order_by("-rank", "-created_at", "-pk")
+        vector = RawSQL(f'"{engines.POSTS}"."search_vector"', [], output_field=SearchVectorField())
+        return posts.annotate(vector=vector).filter(vector=_pg_query(query))
+    return _sqlite(posts, query)
 
 
 def _pg_query(query: ParsedQuery) -> SearchQuery:
@@ -183,45 +196,79 @@ def _pg_query(query: ParsedQuery) -> SearchQuery:
     return found
 
 
-def _postgresql(posts: QuerySet[Post], query: ParsedQuery) -> QuerySet[Post]:
+def _ranked(post_ids: list[int], query: ParsedQuery, *, shown: bool) -> QuerySet[Post]:
+    """The posts ``post_ids`` (already found, so already allowed) with their rank; ``shown``
+    adds what a result shows (snippet, thread, muse, writer), for a page of them only."""
+    # Removed since the ids were taken: left out, as they would have been a moment earlier.
+    posts = Post.objects.filter(pk__in=post_ids, deleted_at__isnull=True)
+    if shown:
+        posts = posts.select_related("thread", "muse", "author")
+    if engines.vendor(connection) == "sqlite":
+        return _sqlite(posts, query, snippets=shown)
     found = _pg_query(query)
     vector = RawSQL(f'"{engines.POSTS}"."search_vector"', [], output_field=SearchVectorField())
-    return (
-        posts.annotate(vector=vector)
-        .filter(vector=found)
-        .annotate(
-            rank=SearchRank(F("vector"), found, cover_density=True),
-            snippet_raw=SearchHeadline(
-                "body",
-                found,
-                config=engines.PG_CONFIG,
-                start_sel=_START,
-                stop_sel=_STOP,
-                max_words=30,
-                min_words=12,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            ),
-        )
+    posts = posts.annotate(rank=SearchRank(vector, found, cover_density=True))
+    if not shown:
+        return posts
+    return posts.annotate(
+        snippet_raw=SearchHeadline(
+            "body",
+            found,
+            config=engines.PG_CONFIG,
+            start_sel=_START,
+            stop_sel=_STOP,
+            max_words=30,
+            min_words=12,
+            max_fragments=2,
+            fragment_delimiter=" … ",
+        ),
     )
 
 
-def _sqlite(posts: QuerySet[Post], query: ParsedQuery) -> QuerySet[Post]:
+def _sqlite(posts: QuerySet[Post], query: ParsedQuery, *, snippets: bool = False):
     fts = engines.FTS
     # The ORM cannot name a virtual table, so the FTS5 table joins through ``extra``; the
     # MATCH and the rowid join stay in the one query that the permission filter is in.
+    # bm25 is smaller for better matches; negated so that larger is better, as on PostgreSQL.
+    select, select_params = {"rank": f"-bm25({fts})"}, []
+    if snippets:
+        select["snippet_raw"] = f"snippet({fts}, 0, %s, %s, ' … ', 24)"
+        select_params = [_START, _STOP]
     return posts.extra(
         tables=[fts],
         where=[f"{fts}.rowid = {engines.POSTS}.id", f"{fts} MATCH %s"],
         params=[query.fts5()],
-        select={
-            # bm25 is smaller for better matches; negated so that larger is better, as on
-            # PostgreSQL.
-            "rank": f"-bm25({fts})",
-            "snippet_raw": f"snippet({fts}, 0, %s, %s, ' … ', 24)",
-        },
-        select_params=[_START, _STOP],
+        select=select,
+        select_params=select_params,
     )
+
+
+def _post_page(user: User, query: ParsedQuery, filters: Filters, sort: str, page: int):
+    """How many posts match (at most ``RESULT_CAP + 1``) and the requested page of them.
+
+    The cost is bounded whatever the query: the newest ``RESULT_CAP + 1`` matches are
+    taken by an index in date order and counted, and "best match" ranks only those (the
+    engines would otherwise score every match before keeping 20). A query matching more
+    is told so ("1000+") and can be narrowed; one matching fewer is ranked whole. Only the
+    page's 20 posts get a snippet and their thread, muse and writer.
+    """
+    found = list(
+        matching_posts(user, query, filters)
+        .order_by(*NEWEST)
+        .values_list("pk", flat=True)[: RESULT_CAP + 1]
+    )
+    ids = found[:RESULT_CAP]
+    current = Paginator(ids, PER_PAGE).get_page(page)
+    on_page = list(current.object_list)
+    if sort != "date" and ids:
+        best = _ranked(ids, query, shown=False).order_by("-rank", *NEWEST)
+        best = best.values_list("pk", flat=True)
+        on_page = list(best[current.start_index() - 1 : current.end_index()])
+    rows = {post.pk: post for post in _ranked(on_page, query, shown=True)}
+    current.object_list = [rows[pk] for pk in on_page if pk in rows]
+    for post in current.object_list:
+        post.snippet = highlighted(post.snippet_raw)
+    return len(found), current
 
 
 def highlighted(raw: str | None) -> SafeString:
@@ -255,8 +302,12 @@ def _text_filter(query: ParsedQuery, match) -> Q:
 
 def search_threads(user: User, query: ParsedQuery, filters: Filters, sort: str):
     def match(term: Term) -> Q:
+        # A union of three index-served lookups (the trigram indexes on PostgreSQL): an OR
+        # across the columns and a tag subquery would read every thread.
+        titled = Thread.objects.filter(title__icontains=term.raw).values("pk")
+        summarised = Thread.objects.filter(summary__icontains=term.raw).values("pk")
         tagged = Thread.tags.through.objects.filter(tag__name__icontains=term.raw)
-        return _matches(["title", "summary"], term, Q(pk__in=tagged.values("thread_id")))
+        return Q(pk__in=titled.union(summarised, tagged.values("thread_id"), all=True))
 
     threads = findable_threads(user).filter(_thread_filter(user, filters))
     if filters.thread is not None:
@@ -291,7 +342,7 @@ def search_threads(user: User, query: ParsedQuery, filters: Filters, sort: str):
 def search_muses(user: User, query: ParsedQuery, filters: Filters, sort: str):
     muses = (
         Muse.objects.filter(is_placeholder=False, archived_at__isnull=True, owner__is_active=True)
-        .exclude(pk__in=hidden_muse_ids())
+        .exclude(muse_is_hidden())
         .filter(_text_filter(query, lambda term: _matches(["name", "nicknames"], term)))
     )
     if has_blocks(user):
@@ -311,7 +362,6 @@ def search_writers(user: User, query: ParsedQuery, filters: Filters, sort: str):
 
 
 SEARCHES = {
-    "posts": search_posts,
     "threads": search_threads,
     "muses": search_muses,
     "writers": search_writers,
@@ -327,18 +377,39 @@ def search(
     sort: str = "relevance",
     page: int = 1,
 ) -> Results:
-    """One page of ``kind`` results, and how many of each kind there are for this reader."""
-    querysets = {name: find(user, query, filters, sort) for name, find in SEARCHES.items()}
+    """One page of ``kind`` results, and how many of each kind there are for this reader
+    (each count stops past ``RESULT_CAP``: ``Results.capped`` names the kinds that did)."""
+    page = min(page, MAX_PAGE)
     if filters.unreadable_thread:
-        querysets = {name: queryset.none() for name, queryset in querysets.items()}
-    counts = {name: qs.count() for name, qs in querysets.items()}
-    paginator = Paginator(querysets[kind], PER_PAGE)
-    paginator.count = counts[kind]  # already counted
-    current = paginator.get_page(min(page, MAX_PAGE))
-    if kind == "posts":
-        for post in current.object_list:
-            post.snippet = highlighted(post.snippet_raw)
-    return Results(kind=kind, page=current, counts=counts)
+        empty = Paginator([], PER_PAGE).get_page(1)
+        return Results(kind=kind, page=empty, counts=dict.fromkeys(KINDS, 0))
+    counts: dict[str, int] = {}
+    current = None
+    for name in KINDS:
+        if name == "posts":
+            counts[name], found = _post_page(user, query, filters, sort, page)
+        else:
+            found_qs = SEARCHES[name](user, query, filters, sort)
+            counts[name] = found_qs[: RESULT_CAP + 1].count()
+            if name == kind:
+                paginator = Paginator(found_qs, PER_PAGE)
+                paginator.count = min(counts[name], RESULT_CAP)  # already counted
+                found = paginator.get_page(page)
+        if name == kind:
+            current = found
+    capped = frozenset(name for name, count in counts.items() if count > RESULT_CAP)
+    counts = {name: min(count, RESULT_CAP) for name, count in counts.items()}
+    return Results(kind=kind, page=current, counts=counts, capped=capped)
 
 
-__all__ = ["KINDS", "MAX_PAGE", "PER_PAGE", "Filters", "Results", "highlighted", "search"]
+__all__ = [
+    "KINDS",
+    "MAX_PAGE",
+    "PER_PAGE",
+    "RESULT_CAP",
+    "Filters",
+    "Results",
+    "highlighted",
+    "matching_posts",
+    "search",
+]

@@ -13,7 +13,7 @@ from django.http import Http404
 
 from tandem.accounts.models import User
 from tandem.blocks.selectors import exclude_hidden_threads, has_blocks, is_blocked_from_thread
-from tandem.moderation.selectors import hidden_thread_ids
+from tandem.moderation.selectors import thread_is_hidden
 from tandem.starters.models import JoinRequest, RequestStatus, Starter
 from tandem.threads.models import (
     InvitationStatus,
@@ -43,7 +43,7 @@ def board(user: User, *, tag: str = "", rating: str = "") -> QuerySet[Starter]:
     """Open starters ``user`` may see, newest first, optionally one tag and one rating."""
     threads = Thread.objects.filter(
         visibility=Visibility.PUBLIC, status=Status.ACTIVE, post_count__gt=0
-    ).exclude(pk__in=hidden_thread_ids())  # a thread moderators hid is on no board
+    ).exclude(thread_is_hidden())  # a thread moderators hid is on no board
     if has_blocks(user):  # one EXISTS spares most writers the block subqueries
         threads = exclude_hidden_threads(threads, user)
     starters = Starter.objects.filter(closed_at__isnull=True, open_slots__gt=0, thread__in=threads)

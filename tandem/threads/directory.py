@@ -3,7 +3,7 @@
 Cost stays flat as the archive grows: each sort is served by an index over public threads
 (``Thread.Meta.indexes``), the count behind the pager stops at ``MAX_PAGES`` pages and so
 does the deepest offset, and a page is a constant number of queries (the count, the page,
-its muses, its tags; plus one to resolve a tag filter and one for the viewer's blocks).
+its muses, its tags; plus two to resolve a tag filter and one for the viewer's blocks).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from tandem.accounts.models import User
 from tandem.blocks.selectors import exclude_hidden_threads, has_blocks
-from tandem.moderation.selectors import hidden_thread_ids
+from tandem.moderation.selectors import thread_is_hidden
 from tandem.threads.models import Rating, Status, Tag, TagCategory, Thread, TurnMode, Visibility
 from tandem.threads.selectors import _active_participants, open_slot_thread_ids
 from tandem.threads.services.tags import normalise_tag
@@ -65,7 +65,7 @@ class CappedPaginator(Paginator):
 
 def _public() -> QuerySet[Thread]:
     # Public threads, without those moderators hid (listed to nobody but their writers).
-    return Thread.objects.filter(visibility=Visibility.PUBLIC).exclude(pk__in=hidden_thread_ids())
+    return Thread.objects.filter(visibility=Visibility.PUBLIC).exclude(thread_is_hidden())
 
 
 def _listing(threads: QuerySet[Thread]) -> QuerySet[Thread]:
@@ -96,13 +96,18 @@ def tags_named(name: str) -> list[int]:
     )
 
 
-def _tagged(tag_ids: list[int]) -> Q:
-    # The canonical tags and any synonym still holding threads (merges re-point them, so
-    # that is only a safety net).
-    through = Thread.tags.through.objects.filter(
-        Q(tag_id__in=tag_ids) | Q(tag__canonical_id__in=tag_ids)
-    )
-    return Q(pk__in=through.values("thread_id"))
+def tagged(tag_ids: list[int], thread_ref: str = "pk") -> Exists:
+    """Whether the outer row's thread (at ``thread_ref``) carries one of ``tag_ids`` or a
+    synonym of one. Directory, tag pages and search's tag filter share it."""
+    # Synonyms still holding threads (merges re-point them, so that is only a safety net)
+    # are looked up first: a filter on the tag table inside the subquery would join every
+    # row of the through table, where plain ids probe its (thread, tag) index. A
+    # correlated EXISTS lets the database walk the listing's index in order and stop at
+    # a page, instead of gathering every thread of a tag on a third of them first.
+    synonyms = Tag.objects.filter(canonical_id__in=tag_ids).values_list("pk", flat=True)
+    every = sorted({*tag_ids, *synonyms})
+    through = Thread.tags.through.objects.filter(thread_id=OuterRef(thread_ref), tag_id__in=every)
+    return Exists(through)
 
 
 def directory_page(filters: DirectoryFilters, viewer: User | None, page: object) -> Page:
@@ -110,7 +115,7 @@ def directory_page(filters: DirectoryFilters, viewer: User | None, page: object)
     those of writers hidden from ``viewer`` by a block."""
     threads = _public()
     if filters.tag:
-        threads = threads.filter(_tagged(tags_named(filters.tag)))
+        threads = threads.filter(tagged(tags_named(filters.tag)))
     if filters.rating in Rating.values:
         threads = threads.filter(rating=filters.rating)
     if filters.status in Status.values:
@@ -140,12 +145,12 @@ def get_tag(category: str, name: str) -> Tag | None:
 def tag_is_public(tag: Tag) -> bool:
     """Whether any public thread carries the tag: a tag only private threads use is not
     shown anywhere, its page included (its name could tell what a private story is about)."""
-    return _public().filter(_tagged([tag.pk])).exists()
+    return _public().filter(tagged([tag.pk])).exists()
 
 
 def tag_page(tag: Tag, viewer: User | None, page: object) -> Page:
     """The public threads carrying ``tag`` (a canonical tag) or one of its synonyms."""
-    threads = _public().filter(_tagged([tag.pk]))
+    threads = _public().filter(tagged([tag.pk]))
     threads = _listing(_for_viewer(threads, viewer).order_by(*SORTS[DEFAULT_SORT][1]))
     return CappedPaginator(threads, PER_PAGE).get_page(page)
 

@@ -269,6 +269,10 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["thread", "number"]
+        indexes = [
+            # Newest first across threads: search's candidates and the readers' feeds.
+            models.Index(fields=["created_at", "id"], name="threads_post_newest_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["thread", "number"], name="threads_post_number_unique"),
             models.UniqueConstraint(

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from tandem.accounts.models import User
-from tandem.moderation.selectors import hidden_thread_ids, is_hidden_thread
+from tandem.moderation.selectors import is_hidden_thread, thread_is_hidden
 from tandem.threads.models import Participant, Thread, Visibility
 
 
@@ -45,7 +45,7 @@ def get_readable_thread(user: User, public_id: str) -> Thread:
 def listed_threads(user: User) -> QuerySet[Thread]:
     """Threads a writer may find in lists: public ones, and their own."""
     # A thread moderators hid is listed to nobody but its writers.
-    visible = Q(visibility=Visibility.PUBLIC) & ~Q(pk__in=hidden_thread_ids())
+    visible = Q(visibility=Visibility.PUBLIC) & ~thread_is_hidden()
     if user.is_authenticated:
         mine = Participant.objects.filter(writer=user, left_at__isnull=True).values("thread_id")
         visible |= Q(pk__in=mine)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tandem.accounts.models import User
 from tandem.blocks.selectors import exclude_hidden_threads, has_blocks
-from tandem.moderation.selectors import hidden_thread_ids
+from tandem.moderation.selectors import thread_is_hidden
 from tandem.muses.models import Muse
 from tandem.threads.models import (
     Invitation,
@@ -213,7 +213,7 @@ def writer_state(thread: Thread, user: User) -> ThreadWriterState | None:
 def public_threads(*, limit: int = 50) -> QuerySet[Thread]:
     return (
         Thread.objects.filter(visibility=Visibility.PUBLIC)
-        .exclude(pk__in=hidden_thread_ids())  # hidden by moderators
+        .exclude(thread_is_hidden())  # hidden by moderators
         .prefetch_related(
             Prefetch("participants", queryset=_active_participants(), to_attr="active"),
             Prefetch("tags", queryset=Tag.objects.order_by("category", "name")),
@@ -254,7 +254,7 @@ def _profile_threads(participations: QuerySet[Participant]) -> QuerySet[Thread]:
         Thread.objects.filter(
             visibility=Visibility.PUBLIC, pk__in=participations.values("thread_id")
         )
-        .exclude(pk__in=hidden_thread_ids())  # hidden by moderators
+        .exclude(thread_is_hidden())  # hidden by moderators
         # The stored total, kept in step by the post services (removed posts left out).
         .annotate(words=F("word_count"))
         .prefetch_related(Prefetch("participants", queryset=cast, to_attr="cast"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import os
+import random
 import re
 import subprocess
 import time
@@ -23,6 +24,13 @@ from pathlib import Path
 from tests.browser.conftest import _free_port, _tandem_command
 
 STARTUP_SECONDS = 60
+
+
+def own_redis_url() -> str:
+    """A Redis database of this test's own, so the SQLite and PostgreSQL runs that CI starts
+    side by side never hear each other: databases 1–7 for one, 8–14 for the other."""
+    first = 8 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 1
+    return f"redis://127.0.0.1:6379/{random.randint(first, first + 6)}"
 
 
 def server_env(data_dir: Path, *, database_url: str | None, redis_url: str | None) -> dict:

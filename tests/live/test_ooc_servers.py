@@ -5,16 +5,15 @@ bell too, and never their story socket."""
 from __future__ import annotations
 
 import json
-import random
 
 from websockets.sync.client import connect
 
-from tests.live.servers import Browser, make_thread, server_env, tandem_serve
+from tests.live.servers import Browser, make_thread, own_redis_url, server_env, tandem_serve
 from tests.live.test_servers import PASSWORD, receive_until
 
 
 def test_ooc_talk_on_one_server_reaches_the_partner_on_another(tmp_path, server_database_url):
-    redis_url = f"redis://127.0.0.1:6379/{random.randint(1, 14)}"
+    redis_url = own_redis_url()
     env = server_env(tmp_path / "data", database_url=server_database_url, redis_url=redis_url)
     with tandem_serve(env, tmp_path / "one.log") as one:
         ids = make_thread(env, a="oona", b="olek", password=PASSWORD)

@@ -7,7 +7,6 @@ reaches a reader connected to server 2. And a server whose Redis is down still t
 from __future__ import annotations
 
 import json
-import random
 import socket
 import time
 
@@ -15,7 +14,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.live.servers import Browser, make_thread, server_env, tandem_serve
+from tests.live.servers import Browser, make_thread, own_redis_url, server_env, tandem_serve
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -30,8 +29,7 @@ def receive_until(ws, wanted: dict, timeout: float = 10) -> dict:
 
 
 def test_a_post_on_one_server_reaches_a_reader_on_another(tmp_path, server_database_url):
-    # A Redis database of its own, so concurrent test runs do not hear each other.
-    redis_url = f"redis://127.0.0.1:6379/{random.randint(1, 14)}"
+    redis_url = own_redis_url()
     env = server_env(tmp_path / "data", database_url=server_database_url, redis_url=redis_url)
     with tandem_serve(env, tmp_path / "one.log") as one:
         ids = make_thread(env, a="ana", b="ben", password=PASSWORD)

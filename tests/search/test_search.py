@@ -287,3 +287,53 @@ def test_the_header_and_the_thread_page_carry_search_forms(client, story):
     detail = client.get(story["public"].get_absolute_url()).content.decode()
     assert "Search in this thread" in detail
     assert f'name="thread" value="{story["public"].public_id}"' in detail
+
+
+def test_counts_stop_at_the_cap_and_best_match_ranks_the_newest(story, client, monkeypatch):
+    """Past ``RESULT_CAP`` matches the count says "N+" and "best match" ranks only the newest
+    ``RESULT_CAP`` posts, so neither grows with the archive."""
+    monkeypatch.setattr(selectors, "RESULT_CAP", 2)
+    alice, hale, public = story["alice"], story["hale"], story["public"]
+    # The oldest of three matches is by far the best one; the two newer mention it once.
+    oldest = services.post_create(
+        thread=public, writer=alice, muse=hale, body="Gulls, gulls, gulls and more gulls."
+    )
+    Post.objects.filter(pk=oldest.pk).update(created_at=timezone.now() - timedelta(days=3))
+    services.post_create(
+        thread=public, writer=story["bram"], muse=story["wren"], body="A gull sat on the rail."
+    )
+    services.post_create(thread=public, writer=alice, muse=hale, body="She fed a gull some bread.")
+    results = selectors.search(user=alice, query=parse("gull"), filters=selectors.Filters())
+    assert results.counts["posts"] == 2 and results.capped == frozenset({"posts"})
+    assert oldest.pk not in [post.pk for post in results.page.object_list]
+    assert len(results.page.object_list) == 2
+    dated = selectors.search(
+        user=alice, query=parse("gull"), filters=selectors.Filters(), sort="date"
+    )
+    assert [p.body for p in dated.page.object_list] == [
+        "She fed a gull some bread.",
+        "A gull sat on the rail.",
+    ]
+    page = client.get(reverse("search"), {"q": "gull"}).content.decode()
+    assert re.search(r"Posts <span[^>]*>2\+</span>", page)
+    assert "More than 2 match: these are the best among the newest 2." in page
+    # Under the cap nothing is capped, and the oldest best match ranks first.
+    monkeypatch.setattr(selectors, "RESULT_CAP", 5)
+    results = selectors.search(user=alice, query=parse("gull"), filters=selectors.Filters())
+    assert results.counts["posts"] == 3 and not results.capped
+    assert results.page.object_list[0].pk == oldest.pk
+
+
+def test_name_searches_have_trigram_indexes_on_postgresql_only():
+    """The name counts (threads, muses, writers) are served by pg_trgm indexes on
+    PostgreSQL; SQLite gets none (it scans, and has no such index type)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'search_%_trgm'")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE 'search_%_trgm'")
+        names = {row[0] for row in cursor.fetchall()}
+    if connection.vendor == "postgresql":
+        assert names == {f"search_{table}_{column}_trgm" for table, column in engines._PG_NAMES}
+    else:
+        assert names == set()

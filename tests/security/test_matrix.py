@@ -15,6 +15,7 @@ import re
 import zipfile
 
 import pytest
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
@@ -114,8 +115,11 @@ def _ask(world: World, role: str, method: str, url: str, data: dict) -> tuple[st
     cache.clear()
     client = Client(raise_request_exception=False)
     user = world.users[role]
-    if user is not None:
+    if user is not None and role not in world.sessions:
         client.force_login(user)
+        world.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    elif user is not None:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
     with transaction.atomic():
         response = client.get(url) if method == "GET" else client.post(url, data)
         body = _body(response)

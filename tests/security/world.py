@@ -82,6 +82,9 @@ class World:
     notification: Notification
     webhook: Webhook
     numbers: dict[str, int] = field(default_factory=dict)
+    #: Each role's session key, made once: a request's savepoint rolls back whatever it
+    #: does to the session (a log-out included), so every request starts signed in.
+    sessions: dict[str, str] = field(default_factory=dict)
 
     def marker(self, kind: str) -> str:
         return marker(kind, self.visibility)
