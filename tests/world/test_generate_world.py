@@ -162,7 +162,9 @@ def test_search_finds_a_planted_word(world, client):
         ).values_list("pk", flat=True)
     )
     assert expected, "the seed plants the word in at least one public thread"
-    found = search_selectors.matching_posts(AnonymousUser(), parse(word), search_selectors.Filters())
+    found = search_selectors.matching_posts(
+        AnonymousUser(), parse(word), search_selectors.Filters()
+    )
     assert set(found.values_list("pk", flat=True)) == expected
     response = client.get("/search/", {"q": word})
     assert response.status_code == 200
