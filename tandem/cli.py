@@ -1,4 +1,5 @@
-"""The ``tandem`` command: serve, demo, worker, manage, import, export, backup, restore."""
+"""The ``tandem`` command: serve, demo, worker, manage, import, export, backup, restore,
+token."""
 
 from __future__ import annotations
 
@@ -429,6 +430,26 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token(args: argparse.Namespace) -> int:
+    _ready()
+    from django.core.exceptions import ValidationError
+
+    from tandem.api.services import token_create
+
+    writer = _user(args.username)
+    try:
+        token, raw = token_create(user=writer, name=args.name, scope=args.scope)
+    except ValidationError as error:
+        raise CommandError(_messages(error)) from error
+    # The token alone on stdout (for scripts); what it is, on stderr.
+    print(
+        f"{token.get_scope_display()} token “{token.name}” for {writer.username}:", file=sys.stderr
+    )
+    print(raw)
+    print("Shown once: Tandem keeps only a fingerprint of it.", file=sys.stderr)
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import execute_from_command_line
@@ -525,6 +546,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow --map onto existing accounts: their owners are not asked first",
     )
     restore.set_defaults(handler=cmd_restore)
+
+    token = commands.add_parser("token", help="API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    token_create = token_commands.add_parser(
+        "create", help="make a personal access token for a writer and print it once"
+    )
+    token_create.add_argument("username")
+    token_create.add_argument("--name", default="command line")
+    token_create.add_argument("--scope", choices=["read", "write"], default="read")
+    token_create.set_defaults(handler=cmd_token)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

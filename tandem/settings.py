@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "tandem.starters",
     "tandem.series",
     "tandem.moderation",
+    "tandem.api",
     "tandem.core",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "channels",
     "tandem.live",
     "axes",
+    "ninja",  # its Swagger UI files, so /api/v1/docs needs no CDN
 ]
 
 MIDDLEWARE = [

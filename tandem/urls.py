@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from tandem.accounts import views as account_views
+from tandem.api import urls as api_urls
 from tandem.core import views as core_views
 from tandem.threads import views as thread_views
 
@@ -24,6 +25,8 @@ urlpatterns = [
     path("blocks/", include("tandem.blocks.urls")),
     path("follows/", include("tandem.follows.urls")),
     path("moderation/", include("tandem.moderation.urls")),
+    path("api/", include("tandem.api.urls")),
+    path("accounts/tokens/", include(api_urls.settings_urlpatterns)),
     path("admin/", admin.site.urls),
     # Uploaded avatars. Small installs serve them from here; large ones put a proxy or
     # object storage in front (docs/deployment.md).

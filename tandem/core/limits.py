@@ -47,6 +47,8 @@ LIMITS: dict[str, tuple[str, str]] = {
     "search": ("60/m", "user_or_ip"),
     "report": ("20/h", "user_or_ip"),
     "block": ("30/h", "user_or_ip"),
+    "api": ("300/m", "user_or_ip"),  # every API call, per writer (token or session)
+    "token": ("20/h", "user_or_ip"),
 }
 
 

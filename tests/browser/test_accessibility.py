@@ -182,6 +182,7 @@ def test_every_main_page_has_no_axe_violations_in_light_and_dark_at_both_widths(
             "/blocks/",
             "/moderation/mine/",
             *([tag_path] if tag_path else []),
+            "/accounts/tokens/",  # the API's tokens (issue 11)
         ]
         signed_out = [
             "/",

@@ -196,6 +196,22 @@ def _open_report(world: World) -> dict:
 OWNER_ONLY_OBJECT = only("owner")  # an object that belongs to the owner (muse, import, job…)
 
 
+def _api_form_post() -> Rule:
+    """A form-encoded POST to a JSON operation: log in first, else a 400."""
+    return lambda role, visibility: frozenset({LOGIN} if role == "anonymous" else {BAD})
+
+
+def _owner_token(world: World) -> int:
+    from tandem.api.models import AccessToken
+
+    token = AccessToken.objects.filter(user=world.users["owner"]).first()
+    if token is None:
+        from tandem.api.services import token_create
+
+        token = token_create(user=world.users["owner"], name="matrix")[0]
+    return token.pk
+
+
 def _export_variants() -> tuple[Variant, ...]:
     formats = ("md", "txt", "html", "archive", "epub", "json")
     return tuple(
@@ -778,6 +794,44 @@ ROUTES: dict[str, Route] = {
             never(NOT_ALLOWED),
             content="listing",
             kwargs=lambda world: {"category": "fandom"},
+            thread_independent=True,
+        ),
+        # ---- the API (issue 11): a signed-in session here (tokens: tests/api); unsigned
+        # requests get a JSON 401, read as "log in". Readers as on the pages, never for
+        # anonymous visitors. The matrix posts form data, which the API refuses as not JSON
+        # before any rule is looked at (a 400 says nothing of the thread); posting's rules
+        # with real JSON are tests/api's.
+        Route("api-v1:api-root", fixed(DENIED), fixed(DENIED), thread_independent=True),
+        # django-ninja serves its schema and docs page to any method; both are public.
+        Route("api-v1:openapi-json", everyone(), everyone(), thread_independent=True),
+        Route("api-v1:openapi-view", everyone(), everyone(), thread_independent=True),
+        Route("api-v1:me", signed_in(), never(NOT_ALLOWED), thread_independent=True),
+        Route("api-v1:queue", signed_in(), never(NOT_ALLOWED), thread_independent=True),
+        Route(
+            "api-v1:thread_detail",
+            _rule(lambda role, vis: role != "anonymous" and _reads(role, vis), login_required=True),
+            never(NOT_ALLOWED),
+            kwargs=lambda world: {"thread_id": world.thread.public_id},
+        ),
+        Route(
+            "api-v1:thread_posts",
+            _rule(lambda role, vis: role != "anonymous" and _reads(role, vis), login_required=True),
+            _api_form_post(),
+            kwargs=lambda world: {"thread_id": world.thread.public_id},
+        ),
+        Route(
+            "api-v1:thread_reply",
+            _rule(lambda role, vis: role != "anonymous" and _reads(role, vis), login_required=True),
+            _api_form_post(),
+            kwargs=lambda world: {"thread_id": world.thread.public_id},
+            data=_reply,
+        ),
+        Route("api-tokens", signed_in(), signed_in(), thread_independent=True),
+        Route(
+            "api-token-revoke",
+            never(NOT_ALLOWED),
+            OWNER_ONLY_OBJECT,
+            kwargs=lambda world: {"token_id": _owner_token(world)},
             thread_independent=True,
         ),
         # ---- live OOC and people (issue 10, item 12): one OOC message as the OOC page shows

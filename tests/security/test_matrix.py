@@ -97,6 +97,8 @@ def _classify(response) -> str:
         return matrix.BAD
     if status in (403, 404):
         return matrix.DENIED
+    if status == 401:  # the API's "send a token or sign in"
+        return matrix.LOGIN
     if status in (301, 302, 303, 307, 308) and "/login/" in response.get("Location", ""):
         return matrix.LOGIN
     storage = getattr(response.wsgi_request, "_messages", None)

@@ -1,0 +1,102 @@
+"""The API's documents (pydantic, through django-ninja): what goes out and what comes in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+
+class Error(Schema):
+    detail: str = Field(description="What went wrong, in a sentence a writer can act on.")
+    code: str = Field(description="A stable name for the kind of error.")
+    fields: dict[str, list[str]] = Field(
+        default_factory=dict, description="Per input field, what is wrong with it."
+    )
+
+
+class Me(Schema):
+    username: str
+    display_name: str
+    token_scope: str | None = Field(description="read or write; null for a signed-in page")
+
+
+class MuseRef(Schema):
+    id: int
+    name: str
+    writer: str
+
+
+class ThreadRef(Schema):
+    id: str = Field(description="The thread's public id, as in its address /t/<id>/.")
+    title: str
+    url: str
+
+
+class QueueEntry(Schema):
+    thread: ThreadRef
+    waiting_since: datetime | None
+    waiting_seconds: int | None
+    awaited: list[MuseRef] = Field(description="The muses whose move it is.")
+    my_muses: list[MuseRef]
+    pinned: bool
+    dormant: bool
+
+
+class Invitation(Schema):
+    thread: ThreadRef
+    invited_by: str
+    created_at: datetime
+
+
+class Queue(Schema):
+    your_turn: list[QueueEntry]
+    writing: list[QueueEntry] = Field(description="Your turn, and marked as being written.")
+    waiting: list[QueueEntry]
+    resting: list[QueueEntry] = Field(description="Finished or paused threads.")
+    muted: list[QueueEntry]
+    invitations: list[Invitation]
+
+
+class Thread(Schema):
+    id: str
+    title: str
+    url: str
+    summary: str
+    visibility: str
+    status: str
+    rating: str
+    turn_mode: str
+    post_count: int
+    last_post_at: datetime | None
+    awaited: list[MuseRef]
+    participants: list[MuseRef]
+
+
+class Post(Schema):
+    number: int
+    url: str
+    muse: MuseRef
+    body: str = Field(description="The post's text as written (empty for a removed post).")
+    body_html: str = Field(description="The text as the thread page shows it.")
+    words: int
+    created_at: datetime
+    edited_at: datetime | None
+    removed: bool
+
+
+class PostPage(Schema):
+    items: list[Post]
+    next_after: int | None = Field(
+        description="Pass as ?after= for the next page; null on the last page."
+    )
+
+
+class PostIn(Schema):
+    muse: int = Field(description="The id of your muse in this thread to post as.")
+    body: str
+    submission_key: str = Field(
+        "",
+        max_length=64,
+        description="Any unique string per reply: sending it again returns the same post.",
+    )
