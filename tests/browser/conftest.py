@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = os.environ.get("TANDEM_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -29,6 +30,11 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 STARTUP_SECONDS = 60
+# CI runs the SQLite and PostgreSQL suites side by side on two cores: a post's round trip
+# through the browser, the server and the database can then take longer than Playwright's
+# five-second default. A real failure still fails, only later.
+ACTION_TIMEOUT_MS = 20_000
+expect.set_options(timeout=15_000)
 
 
 # The running server's environment (its data directory and database), for ``manage``.
@@ -191,7 +197,7 @@ def new_context(browser, base_url, page_problems):
         context = browser.new_context(
             base_url=base_url, viewport=DESKTOP, locale="en-GB", timezone_id="UTC"
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         context.on("response", on_response)
         context.on("console", on_console)
         contexts.append(context)
