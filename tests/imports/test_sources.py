@@ -111,10 +111,10 @@ def test_whitespace_only_utf16_is_empty_too():
 
 def test_a_50_mb_file_is_refused_quickly_with_size_and_limit():
     data = b"a" * (50 * 1024 * 1024)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU: a busy machine does not fail it
     with pytest.raises(SourceError) as error:
         read_source(data, filename="huge.txt")
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert str(error.value) == "The file is 50.0 MB; imports are limited to 10 MB."
 
 
@@ -401,9 +401,9 @@ def test_read_source_on_html_file():
     ],
 )
 def test_malformed_markup_converts_in_linear_time(hostile):
-    started = time.perf_counter()
+    started = time.process_time()  # CPU: a busy machine does not fail it
     text, _ = html_to_text(hostile)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     assert "<script" not in text
 
 
@@ -413,9 +413,9 @@ def test_a_large_document_converts_in_seconds():
         "used to sing &mdash; the one about the river. " * 3 + "</p>\n"
     )
     html = paragraph * (2 * 1024 * 1024 // len(paragraph))
-    started = time.perf_counter()
+    started = time.process_time()  # CPU: a busy machine does not fail it
     text, _ = html_to_text(html)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert text.count("\n\n") == html.count("<p") - 1
 
 
