@@ -93,10 +93,16 @@ class Results:
 # ------------------------------------------------------------------ who may find what
 
 
-def _my_threads(user: User):
-    """Ids of the threads ``user`` writes in: owned, or with a muse of theirs still in it."""
-    active = Participant.objects.filter(writer=user, left_at__isnull=True).values("thread_id")
-    return Thread.objects.filter(Q(owner=user) | Q(pk__in=active)).values("pk")
+def _my_threads(user: User) -> list[int]:
+    """Ids of the threads ``user`` writes in: owned, or with a muse of theirs still in it.
+
+    Taken as a list (two index lookups, a writer has tens or hundreds of threads), so that
+    the queries using it see how few they are: as an ``OR``-ed subquery PostgreSQL read
+    every thread (40 ms at 125,000 threads), and every post matching a common word.
+    """
+    owned = Thread.objects.filter(owner=user).order_by().values_list("pk", flat=True)
+    active = Participant.objects.filter(writer=user, left_at__isnull=True).order_by()
+    return sorted(set(owned.union(active.values_list("thread_id", flat=True))))
 
 
 def _public_threads(user: User) -> Q:
@@ -116,23 +122,37 @@ def findable_threads(user: User) -> QuerySet[Thread]:
     return Thread.objects.filter(visible)
 
 
-def findable_posts(user: User, thread: Thread | None = None) -> QuerySet[Post]:
+def _findable_parts(user: User, thread: Thread | None = None) -> list[QuerySet[Post]]:
+    """The posts ``user`` may find, as one or two querysets whose union is all of them.
+
+    A signed-in writer without blocks gets two: public posts, and posts in their own
+    threads. Each is served by its own index (newest posts; the writer's threads), where
+    one query with ``OR`` between them makes PostgreSQL read every match of a common word
+    (2.5 s for a phrase at 1M posts, against 20 ms and 5 ms for the two halves).
+    """
     # Posts moderators hid are left out like removed ones, for everyone.
     posts = Post.objects.filter(deleted_at__isnull=True).exclude(post_is_hidden())
     if thread is not None:
         # The caller checked can_read for this one thread; its posts are what its page shows.
         if not can_read(thread, user):
-            return posts.none()
-        return posts.filter(thread=thread)
+            return [posts.none()]
+        return [posts.filter(thread=thread)]
     if has_blocks(user):
         # Nothing written by a writer hidden by a block, even in a thread of the searcher's.
         posts = posts.exclude(author_id__in=hidden_writer_ids(user))
-        visible = Q(thread_id__in=findable_threads(user).values("pk"))
-        return posts.filter(visible)
-    visible = Q(thread__visibility=Visibility.PUBLIC) & ~thread_is_hidden("thread_id")
-    if user.is_authenticated:
-        visible |= Q(thread_id__in=_my_threads(user))
-    return posts.filter(visible)
+        return [posts.filter(thread_id__in=findable_threads(user).values("pk"))]
+    public = posts.filter(thread__visibility=Visibility.PUBLIC).exclude(
+        thread_is_hidden("thread_id")
+    )
+    if not user.is_authenticated:
+        return [public]
+    mine = _my_threads(user)
+    return [public, posts.filter(thread_id__in=mine)] if mine else [public]
+
+
+def findable_posts(user: User, thread: Thread | None = None) -> QuerySet[Post]:
+    parts = _findable_parts(user, thread)
+    return parts[0] if len(parts) == 1 else parts[0] | parts[1]
 
 
 # ------------------------------------------------------------------ filters
@@ -182,7 +202,21 @@ NEWEST = ("-created_at", "-pk")
 
 def matching_posts(user: User, query: ParsedQuery, filters: Filters) -> QuerySet[Post]:
     """The posts ``user`` may find that match ``query`` and ``filters``, in no order."""
-    posts = findable_posts(user, filters.thread).filter(_post_filter(user, filters))
+    return _matching(
+        findable_posts(user, filters.thread).filter(_post_filter(user, filters)), query
+    )
+
+
+def _newest_matching_ids(user: User, query: ParsedQuery, filters: Filters, limit: int) -> list[int]:
+    """The ids of the newest ``limit`` posts ``matching_posts`` would give, newest first."""
+    rows: set[tuple] = set()
+    for part in _findable_parts(user, filters.thread):
+        found = _matching(part.filter(_post_filter(user, filters)), query).order_by(*NEWEST)
+        rows.update(found.values_list("created_at", "pk")[:limit])
+    return [pk for _, pk in sorted(rows, reverse=True)[:limit]]
+
+
+def _matching(posts: QuerySet[Post], query: ParsedQuery) -> QuerySet[Post]:
     if engines.vendor(connection) == "postgresql":
         vector = RawSQL(f'"{engines.POSTS}"."search_vector"', [], output_field=SearchVectorField())
         return posts.annotate(vector=vector).filter(vector=_pg_query(query))
@@ -252,11 +286,7 @@ def _post_page(user: User, query: ParsedQuery, filters: Filters, sort: str, page
     is told so ("1000+") and can be narrowed; one matching fewer is ranked whole. Only the
     page's 20 posts get a snippet and their thread, muse and writer.
     """
-    found = list(
-        matching_posts(user, query, filters)
-        .order_by(*NEWEST)
-        .values_list("pk", flat=True)[: RESULT_CAP + 1]
-    )
+    found = _newest_matching_ids(user, query, filters, RESULT_CAP + 1)
     ids = found[:RESULT_CAP]
     current = Paginator(ids, PER_PAGE).get_page(page)
     on_page = list(current.object_list)
@@ -390,7 +420,9 @@ def search(
             counts[name], found = _post_page(user, query, filters, sort, page)
         else:
             found_qs = SEARCHES[name](user, query, filters, sort)
-            counts[name] = found_qs[: RESULT_CAP + 1].count()
+            # Counted unordered: the sort is for the page, and without it the count stops
+            # at the cap instead of sorting every match first.
+            counts[name] = found_qs.order_by()[: RESULT_CAP + 1].count()
             if name == kind:
                 paginator = Paginator(found_qs, PER_PAGE)
                 paginator.count = min(counts[name], RESULT_CAP)  # already counted

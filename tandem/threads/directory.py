@@ -56,7 +56,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.per_page * MAX_PAGES].count()
+        # Unordered: the count needs no sort, and without one the database may find the
+        # rows the cheapest way (for a tag, its threads by the tag's index).
+        return self.object_list.order_by()[: self.per_page * MAX_PAGES].count()
 
     @property
     def is_capped(self) -> bool:
@@ -142,15 +144,31 @@ def get_tag(category: str, name: str) -> Tag | None:
     )
 
 
+def tag_threads(tag: Tag) -> QuerySet[Thread]:
+    """The public threads carrying ``tag`` (a canonical tag) or one of its synonyms, less
+    those moderators hid: what its page and its feed may show to anyone."""
+    return _public().filter(tagged([tag.pk]))
+
+
 def tag_is_public(tag: Tag) -> bool:
     """Whether any public thread carries the tag: a tag only private threads use is not
     shown anywhere, its page included (its name could tell what a private story is about)."""
-    return _public().filter(tagged([tag.pk])).exists()
+    return tag_threads(tag).exists()
+
+
+def shown_tag(category: str, name: str) -> Tag | None:
+    """The tag a tag address stands for, as its page and its feed show it: the canonical
+    tag (a synonym stands for it), or None if there is none or no public thread carries it."""
+    tag = get_tag(category, name)
+    if tag is None:
+        return None
+    tag = tag.canonical or tag
+    return tag if tag_is_public(tag) else None
 
 
 def tag_page(tag: Tag, viewer: User | None, page: object) -> Page:
     """The public threads carrying ``tag`` (a canonical tag) or one of its synonyms."""
-    threads = _public().filter(tagged([tag.pk]))
+    threads = tag_threads(tag)
     threads = _listing(_for_viewer(threads, viewer).order_by(*SORTS[DEFAULT_SORT][1]))
     return CappedPaginator(threads, PER_PAGE).get_page(page)
 

@@ -324,6 +324,25 @@ def test_counts_stop_at_the_cap_and_best_match_ranks_the_newest(story, client, m
     assert results.page.object_list[0].pk == oldest.pk
 
 
+def test_a_writers_own_threads_and_public_ones_are_one_list_newest_first(story, monkeypatch):
+    """A signed-in writer's matches come from two lookups (public posts, posts in their own
+    threads): one list, each post once, newest first, the cap counted over the whole."""
+    alice, bram = story["alice"], story["bram"]
+
+    def dated(user):
+        found = selectors.search(
+            user=user, query=parse("lamps"), filters=selectors.Filters(), sort="date"
+        )
+        return found.counts["posts"], found.capped, [p.pk for p in found.page.object_list]
+
+    # Alice's public post and Bram's are in both lookups for her; her private one in one.
+    everything = [story["secret"].pk, story["second"].pk, story["first"].pk]
+    assert dated(alice) == (3, frozenset(), everything)
+    assert dated(bram) == (2, frozenset(), everything[1:])
+    monkeypatch.setattr(selectors, "RESULT_CAP", 2)
+    assert dated(alice) == (2, frozenset({"posts"}), everything[:2])
+
+
 def test_name_searches_have_trigram_indexes_on_postgresql_only():
     """The name counts (threads, muses, writers) are served by pg_trgm indexes on
     PostgreSQL; SQLite gets none (it scans, and has no such index type)."""
