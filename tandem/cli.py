@@ -1,5 +1,5 @@
 """The ``tandem`` command: serve, demo, worker, manage, import, export, backup, restore,
-token."""
+token; and, through a server's API from anywhere, queue and post (``tandem.api.client``)."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def _migrate(verbosity: int = 0) -> None:
     call_command("migrate", interactive=False, verbosity=verbosity)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     import ipaddress
 
     host = host.strip("[]")
@@ -84,12 +84,12 @@ def _site_url_for(host: str, port: int) -> str | None:
     from urllib.parse import urlsplit
 
     configured = os.environ.get("TANDEM_SITE_URL", "").strip()
-    if not configured and _is_loopback(host):
+    if not configured and is_loopback(host):
         shown = f"[{host}]" if ":" in host else host
         os.environ["TANDEM_SITE_URL"] = f"http://{shown}:{port}"
         return None
     site_url = configured or DEFAULT_SITE_URL
-    if _is_loopback(host) or not _is_loopback(urlsplit(site_url).hostname or ""):
+    if is_loopback(host) or not is_loopback(urlsplit(site_url).hostname or ""):
         return None
     return (
         f"tandem: warning: serving on {host}, but TANDEM_SITE_URL is {site_url}"
@@ -235,7 +235,15 @@ def _user(username: str):
 
 
 class CommandError(Exception):
-    pass
+    """A command that could not do its work: one line on stderr, exit 1."""
+
+    exit_code = 1
+
+
+class UsageError(CommandError):
+    """Something to fix in how the command was called or configured: exit 2, as argparse."""
+
+    exit_code = 2
 
 
 def _ready(*, migrate: bool = False) -> None:
@@ -350,15 +358,20 @@ def _print_proposal(report: dict) -> None:
         console.print(f"[yellow]warning:[/] {warning}")
 
 
-def _thread_from(reference: str):
-    """A thread from its id or any URL of it (…/t/<id>/…)."""
+def public_id_from(reference: str) -> str:
+    """A thread's public id from the id itself or any URL of it (…/t/<id>/…)."""
     from urllib.parse import urlparse
-
-    from tandem.threads.models import Thread
 
     path = urlparse(reference).path if "/" in reference else reference
     parts = [p for p in path.split("/") if p]
-    public_id = parts[parts.index("t") + 1] if "t" in parts[:-1] else (parts[-1] if parts else "")
+    return parts[parts.index("t") + 1] if "t" in parts[:-1] else (parts[-1] if parts else "")
+
+
+def _thread_from(reference: str):
+    """A thread from its id or any URL of it."""
+    from tandem.threads.models import Thread
+
+    public_id = public_id_from(reference)
     thread = Thread.objects.filter(public_id=public_id).first()
     if thread is None:
         raise CommandError(f"no thread with the id {public_id!r}")
@@ -557,6 +570,10 @@ def build_parser() -> argparse.ArgumentParser:
     token_create.add_argument("--scope", choices=["read", "write"], default="read")
     token_create.set_defaults(handler=cmd_token)
 
+    from tandem.api import client
+
+    client.add_commands(commands)
+
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=cmd_manage)
@@ -571,8 +588,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except ConfigError as error:
         return _fail(str(error))
-    except (DatabaseUnreachable, CommandError) as error:
+    except DatabaseUnreachable as error:
         return _fail(str(error))
+    except CommandError as error:
+        _fail(str(error))
+        return error.exit_code
     except KeyboardInterrupt:
         return 130
 

@@ -56,14 +56,42 @@ def secret_key(directory: Path) -> str:
     if key_file.exists():
         return key_file.read_text().strip()
     key = secrets.token_urlsafe(50)
-    # Create with owner-only permissions; another process may have won the race.
-    try:
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if not _create_private(key_file, key.encode()):
         return key_file.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
     return key
+
+
+def _create_private(path: Path, content: bytes) -> bool:
+    """Write a new owner-only (0600) file; False if another process made it first, whose
+    file then stands (two workers starting at once must agree on one key)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    return True
+
+
+def vapid_key_file(directory: Path) -> Path:
+    """The Web Push (VAPID) private key: generated once into the data dir, like the secret key.
+
+    Push services tie each subscription to the public half, so the key must outlive
+    restarts; rotating it (docs/deployment.md) means every device subscribes again.
+    """
+    key_file = directory / "vapid_private.pem"
+    if key_file.exists():
+        return key_file
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    _create_private(key_file, pem)
+    return key_file
 
 
 SUPPORTED_ENGINES = {

@@ -26,11 +26,14 @@ INSTALLED_APPS = [
     "tandem.search",
     "tandem.blocks",
     "tandem.world",
+    "tandem.feeds",
     "tandem.follows",
     "tandem.starters",
     "tandem.series",
     "tandem.moderation",
+    "tandem.tracking",
     "tandem.api",
+    "tandem.push",
     "tandem.core",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -55,6 +58,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the rest: an error any of them answers under /api/ reaches scripts as JSON.
+    "tandem.api.middleware.ApiErrorsMiddleware",
+    "tandem.core.middleware.NulPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check: an upload cut off at the size limit gets a sentence, not a 403.
@@ -275,6 +281,14 @@ AXES_USERNAME_CALLABLE = "tandem.core.limits.axes_username"
 # the client sends itself must not pick which counter it lands in.
 AXES_CLIENT_IP_CALLABLE = "tandem.core.limits.client_ip"
 AXES_VERBOSE = False
+
+# Web Push (tandem.push): the VAPID key is made once in the data dir (docs/deployment.md,
+# "Push notifications"); the contact goes to push services in every message's JWT. Plain
+# http endpoints are refused except on loopback under DEBUG or with the flag (tests).
+TANDEM_VAPID_KEY_FILE = config.vapid_key_file(DATA_DIR)
+TANDEM_PUSH_CONTACT = os.environ.get("TANDEM_PUSH_CONTACT", "").strip()
+TANDEM_PUSH_MAX_DEVICES = 10
+TANDEM_PUSH_ALLOW_INSECURE = config.env_flag("TANDEM_PUSH_ALLOW_INSECURE")
 
 # Background tasks: the database queue, run by `tandem worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

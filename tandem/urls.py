@@ -6,6 +6,7 @@ from django.views.static import serve
 from tandem.accounts import views as account_views
 from tandem.api import urls as api_urls
 from tandem.core import views as core_views
+from tandem.push import urls as push_urls
 from tandem.threads import views as thread_views
 
 urlpatterns = [
@@ -24,9 +25,13 @@ urlpatterns = [
     path("series/", include("tandem.series.urls")),
     path("blocks/", include("tandem.blocks.urls")),
     path("follows/", include("tandem.follows.urls")),
+    path("feeds/", include("tandem.feeds.urls")),
     path("moderation/", include("tandem.moderation.urls")),
+    path("elsewhere/", include("tandem.tracking.urls")),
     path("api/", include("tandem.api.urls")),
     path("accounts/tokens/", include(api_urls.settings_urlpatterns)),
+    path("push/", include("tandem.push.urls")),
+    path("", include(push_urls.root_urlpatterns)),
     path("admin/", admin.site.urls),
     # Uploaded avatars. Small installs serve them from here; large ones put a proxy or
     # object storage in front (docs/deployment.md).

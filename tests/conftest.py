@@ -113,6 +113,18 @@ def coffee_cart(make_thread, join, writer_a, ivy, hale):
 
 
 @pytest.fixture
+def lighthouse(make_thread, join, writer_a, ivy, hale):
+    """A public free thread: Ivy (alice) and Hale (bram), one post by Ivy."""
+    thread = make_thread(
+        writer_a, ivy, title="The lighthouse", visibility="public", turn_mode="free"
+    )
+    join(thread, hale)
+    thread_services.post_create(thread=thread, writer=writer_a, muse=ivy, body="The lamp was lit.")
+    thread.refresh_from_db()
+    return thread
+
+
+@pytest.fixture
 def as_alice(client, writer_a):
     """The test client, signed in as alice."""
     client.force_login(writer_a)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as InputError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from tandem.api import schemas
@@ -22,12 +23,17 @@ from tandem.api.selectors import token_for
 from tandem.core import limits
 from tandem.exports.selectors import absolute_url
 from tandem.moderation.selectors import mark_hidden_posts
+from tandem.muses.models import Muse
+from tandem.muses.selectors import muses_of_writer
 from tandem.threads import selectors as thread_selectors
 from tandem.threads import services as thread_services
 from tandem.threads.forms import PostForm
 from tandem.threads.models import Participant, Post, Thread
 from tandem.threads.permissions import get_readable_thread
 from tandem.threads.services.posts import NotYourTurn
+from tandem.tracking import selectors as tracking_selectors
+from tandem.tracking import services as tracking_services
+from tandem.tracking.models import TrackedThread
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 POSTS_PAGE_MAX = 100
@@ -63,7 +69,20 @@ class SignedIn(APIKeyCookie):
         return None
 
 
+class ObjectBodies(Parser):
+    """A request body is a JSON object. ninja's schemas read attributes of whatever they are
+    given: a body of ``"AAA"`` filled a field called ``title`` with the string's own
+    ``.title()`` (found by schemathesis). ninja answers a parser's error as a 400."""
+
+    def parse_body(self, request: HttpRequest) -> dict:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("send a JSON object, {…}")
+        return data
+
+
 api = NinjaAPI(
+    parser=ObjectBodies(),
     title="Tandem API",
     version="1",
     description="Whose turn it is, threads and posts, for scripts and tools. See docs/api.md.",
@@ -81,6 +100,21 @@ ERRORS = {
     409: schemas.Error,
     429: schemas.Error,
 }
+
+#: Codes for the errors django-ninja and Django answer themselves (a body that is not JSON,
+#: a failed CSRF check on a signed-in session, a method an address does not take, a body
+#: Django cannot parse, an unknown address, …), and what to say when their answer is a page
+#: or a bare word rather than a sentence of ours.
+HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("invalid", "The request could not be read."),
+    401: ("unauthenticated", "Send a personal access token (Authorization: Bearer …) or sign in."),
+    403: ("forbidden", "You may not do that."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "This address does not take that method."),
+    413: ("too_large", "The request is too large."),
+    429: ("rate_limited", "Too many requests: wait a little and try again."),
+}
+OTHER_ERROR = ("error", "Something went wrong on the server.")
 
 
 def _error(
@@ -113,12 +147,8 @@ def _not_json(request, error):
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, error):
-    return _error(
-        request,
-        401,
-        "Send a personal access token (Authorization: Bearer …) or sign in.",
-        "unauthenticated",
-    )
+    code, detail = HTTP_ERRORS[401]
+    return _error(request, 401, detail, code)
 
 
 @api.exception_handler(ReadOnlyToken)
@@ -145,15 +175,28 @@ def _limited(request, error: limits.RateLimited):
     return response
 
 
-#: Codes for the errors django-ninja raises itself (a body that is not JSON, a failed CSRF
-#: check on a signed-in session, …).
-HTTP_CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found"}
-
-
 @api.exception_handler(HttpError)
 def _http_error(request, error: HttpError):
-    code = HTTP_CODES.get(error.status_code, "error")
-    return _error(request, error.status_code, str(error), code)
+    code = HTTP_ERRORS.get(error.status_code, OTHER_ERROR)[0]
+    detail = str(error)
+    if isinstance(error.__cause__, ValueError):
+        # ninja's "Cannot parse request body", with what was wrong with it (not JSON; JSON
+        # but not an object): the caller's own input, worth telling them.
+        detail = f"{detail}: {error.__cause__}."
+    return _error(request, error.status_code, detail, code)
+
+
+def as_error(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An error Django or django-ninja answered with a page or plain text, in the API's one
+    shape, keeping its status and the headers a client acts on (see ``middleware``)."""
+    code, detail = HTTP_ERRORS.get(response.status_code, OTHER_ERROR)
+    if response.status_code == 405 and response.has_header("Allow"):
+        detail = f"This address takes {response['Allow']} only."
+    converted = _error(request, response.status_code, detail, code)
+    for header in ("Allow", "Retry-After"):
+        if response.has_header(header):
+            converted[header] = response[header]
+    return converted
 
 
 # ------------------------------------------------------------------ documents
@@ -172,6 +215,17 @@ def _muse_ref(participant: Participant) -> dict:
         "id": participant.muse_id,
         "name": participant.muse.name,
         "writer": participant.writer.username,
+    }
+
+
+def _muse(muse: Muse) -> dict:
+    return {
+        "id": muse.pk,
+        "name": muse.name,
+        "pronouns": muse.pronouns,
+        "fandom": muse.fandom,
+        "archived": muse.is_archived,
+        "url": absolute_url(muse.get_absolute_url()),
     }
 
 
@@ -201,6 +255,30 @@ def _post(post: Post) -> dict:
         "edited_at": post.edited_at,
         "removed": removed,
     }
+
+
+def _tracked(tracked: TrackedThread, now) -> dict:
+    return {
+        "id": tracked.pk,
+        "title": tracked.title,
+        "url": tracked.url,
+        "site": tracked.site,
+        "partner": tracked.partner,
+        "muse": {"id": tracked.muse_id, "name": tracked.muse.name} if tracked.muse else None,
+        "tags": tracked.tag_list,
+        "turn": tracked.turn,
+        "turn_since": tracked.turn_since,
+        "waiting_seconds": int((now - tracked.turn_since).total_seconds()),
+        "remind_after_days": tracked.remind_after_days,
+        "overdue": tracked.is_overdue(now),
+        "archived": tracked.is_archived,
+        "notes": tracked.notes,
+    }
+
+
+def _refused(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    fields = error.message_dict if hasattr(error, "error_dict") else {}
+    return _error(request, 400, " ".join(error.messages), "refused", fields)
 
 
 def _counted(request: HttpRequest) -> None:
@@ -241,7 +319,15 @@ def queue(request):
             }
             for i in found.invitations
         ],
+        "elsewhere": [_tracked(t, now) for t in tracking_selectors.tracked_of(request.user)],
     }
+
+
+@api.get("/muses", response={200: schemas.MuseList, **ERRORS}, summary="Your muses")
+def muse_list(request):
+    """The token owner's muses, by name: where a script finds the id to post as."""
+    _counted(request)
+    return {"items": [_muse(m) for m in muses_of_writer(request.user)]}
 
 
 @api.get("/threads/{thread_id}", response={200: schemas.Thread, **ERRORS}, summary="A thread")
@@ -324,5 +410,52 @@ def thread_reply(request, thread_id: str, payload: schemas.PostIn):
     except NotYourTurn as error:
         return _error(request, 409, str(error), "not_your_turn")
     except ValidationError as error:
-        return _error(request, 400, " ".join(error.messages), "refused")
+        return _refused(request, error)
     return Status(201, _post(post))
+
+
+# ---- threads kept elsewhere (issue 11, items 9–10): the writer's own, nobody else's
+
+
+@api.get(
+    "/tracked",
+    response={200: schemas.TrackedList, **ERRORS},
+    summary="Your threads kept elsewhere",
+)
+def tracked_list(request, archived: bool = Query(False, description="The archived ones.")):
+    _counted(request)
+    now = timezone.now()
+    found = tracking_selectors.tracked_of(request.user, archived=archived)
+    return {"items": [_tracked(t, now) for t in found]}
+
+
+@api.post(
+    "/tracked",
+    response={201: schemas.TrackedThread, **ERRORS},
+    summary="Track a thread kept elsewhere",
+)
+def tracked_create(request, payload: schemas.TrackedIn):
+    _counted(request)
+    try:
+        tracked = tracking_services.tracked_create(
+            writer=request.user,
+            **payload.dict(exclude={"muse"}),
+            muse=tracking_services.own_muse(request.user, payload.muse),
+        )
+    except ValidationError as error:
+        return _refused(request, error)
+    return Status(201, _tracked(tracked, timezone.now()))
+
+
+@api.post(
+    "/tracked/{tracked_id}/turn",
+    response={200: schemas.TrackedThread, **ERRORS},
+    summary="Say whose turn it is in a thread kept elsewhere",
+)
+def tracked_turn(request, tracked_id: int, payload: schemas.TurnIn):
+    """``theirs`` once you replied, ``mine`` once they did; the waiting time restarts only
+    when the turn changes."""
+    _counted(request)
+    tracked = tracking_selectors.get_own_tracked(request.user, tracked_id)
+    tracked = tracking_services.tracked_set_turn(tracked=tracked, turn=payload.turn)
+    return _tracked(tracked, timezone.now())

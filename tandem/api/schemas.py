@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -27,6 +28,19 @@ class MuseRef(Schema):
     writer: str
 
 
+class Muse(Schema):
+    id: int = Field(description="What to send as ``muse`` when posting.")
+    name: str
+    pronouns: str
+    fandom: str
+    archived: bool = Field(description="Archived muses keep their posts but do not post.")
+    url: str
+
+
+class MuseList(Schema):
+    items: list[Muse]
+
+
 class ThreadRef(Schema):
     id: str = Field(description="The thread's public id, as in its address /t/<id>/.")
     title: str
@@ -49,6 +63,52 @@ class Invitation(Schema):
     created_at: datetime
 
 
+class TrackedMuse(Schema):
+    id: int
+    name: str
+
+
+class TrackedThread(Schema):
+    """A thread kept on another site: only its writer ever sees it."""
+
+    id: int
+    title: str
+    url: str
+    site: str
+    partner: str
+    muse: TrackedMuse | None
+    tags: list[str]
+    turn: Literal["mine", "theirs"]
+    turn_since: datetime = Field(description="When the turn last flipped.")
+    waiting_seconds: int
+    remind_after_days: int | None
+    overdue: bool = Field(description="Your turn for longer than remind_after_days.")
+    archived: bool
+    notes: str
+
+
+class TrackedList(Schema):
+    items: list[TrackedThread]
+
+
+class TrackedIn(Schema):
+    title: str = Field(max_length=200)
+    url: str = Field("", max_length=500, description="An http(s) link, or empty.")
+    site: str = Field("", max_length=100, description="Empty: the link's host name.")
+    partner: str = Field("", max_length=150)
+    muse: int | None = Field(None, description="The id of one of your muses (GET /muses).")
+    tags: str = Field("", max_length=500, description="Separated by commas.")
+    turn: Literal["mine", "theirs"] = "mine"
+    remind_after_days: int | None = Field(None, ge=1, le=3650)
+    notes: str = Field("", max_length=5000)
+
+
+class TurnIn(Schema):
+    turn: Literal["mine", "theirs"] = Field(
+        description="mine: they replied, it is your turn; theirs: you replied."
+    )
+
+
 class Queue(Schema):
     your_turn: list[QueueEntry]
     writing: list[QueueEntry] = Field(description="Your turn, and marked as being written.")
@@ -56,6 +116,10 @@ class Queue(Schema):
     resting: list[QueueEntry] = Field(description="Finished or paused threads.")
     muted: list[QueueEntry]
     invitations: list[Invitation]
+    elsewhere: list[TrackedThread] = Field(
+        default_factory=list,
+        description="Threads you keep on other sites (not archived), oldest wait first.",
+    )
 
 
 class Thread(Schema):
@@ -93,7 +157,9 @@ class PostPage(Schema):
 
 
 class PostIn(Schema):
-    muse: int = Field(description="The id of your muse in this thread to post as.")
+    muse: int = Field(
+        description="The id of your muse in this thread to post as (GET /muses lists yours)."
+    )
     body: str
     submission_key: str = Field(
         "",

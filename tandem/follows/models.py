@@ -5,15 +5,12 @@ made private, a block, a post removed): it is hidden and goes quiet, and comes b
 target does. The rules live in ``selectors`` (who may see what) and ``services`` (writes).
 """
 
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-
-def new_feed_nonce() -> str:
-    return secrets.token_urlsafe(18)
+# The feed key now lives in tandem.feeds; migrations/0001_initial.py still names this.
+from tandem.feeds.models import new_nonce as new_feed_nonce  # noqa: F401
 
 
 class Follow(models.Model):
@@ -95,18 +92,3 @@ class Bookmark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reader}'s bookmark on {self.post_id}"
-
-
-class FeedKey(models.Model):
-    """The random part of a reader's private feed address. The address carries it signed
-    (``selectors.feed_token``): a copy of the database alone cannot make a valid address,
-    and resetting draws a new nonce, so the old address stops working."""
-
-    reader = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_key"
-    )
-    nonce = models.CharField(max_length=32, unique=True, default=new_feed_nonce)
-    created_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"feed key of {self.reader}"

@@ -14,23 +14,17 @@ finds in their feed. Every rule about sight is here, once.
 
 from __future__ import annotations
 
-from django.core import signing
 from django.db.models import Q, QuerySet
 
 from tandem.accounts.models import User
 from tandem.blocks.selectors import hidden_writer_ids, is_blocked_between
-from tandem.follows.models import Bookmark, FeedKey, Follow
-from tandem.moderation.selectors import (
-    is_hidden_post,
-    is_hidden_thread,
-    post_is_hidden,
-    thread_is_hidden,
-)
+from tandem.feeds.selectors import public_posts
+from tandem.follows.models import Bookmark, Follow
+from tandem.moderation.selectors import is_hidden_post, is_hidden_thread
 from tandem.muses.models import Muse
 from tandem.threads.models import Participant, Post, Thread, Visibility
 from tandem.threads.permissions import can_read, is_writer
 
-FEED_SALT = "tandem.follows.feed"
 FEED_LENGTH = 50
 FOLLOWS_PER_PAGE = 30
 BOOKMARKS_PER_PAGE = 20
@@ -142,24 +136,6 @@ def bookmarkable_post(user: User, thread: Thread, number: int) -> Post | None:
 # ---------------------------------------------------------------------------- the feed
 
 
-def feed_token(user: User) -> str:
-    """The secret part of the reader's feed address (made on first use)."""
-    key, _ = FeedKey.objects.get_or_create(reader=user)
-    return signing.Signer(salt=FEED_SALT, sep=".").sign(key.nonce)
-
-
-def reader_for_token(token: str) -> User | None:
-    """The reader whose feed address this is; None for anything else. The signature is
-    checked in constant time before the database is asked."""
-    try:
-        nonce = signing.Signer(salt=FEED_SALT, sep=".").unsign(token)
-    except signing.BadSignature:
-        return None
-    key = FeedKey.objects.filter(nonce=nonce, reader__is_active=True).select_related("reader")
-    key = key.first()
-    return key.reader if key else None
-
-
 def followed_posts_q(user: User) -> Q:
     """Posts from what ``user`` follows: in a followed thread, by a followed muse, or by a
     followed writer as one of their own muses (not a placeholder holding an import)."""
@@ -179,15 +155,11 @@ def feed_posts(user: User, *, limit: int | None = None) -> list[Post]:
     threads, posts not removed, nobody across a block, and not their own posts."""
     hidden = hidden_writer_ids(user)
     return list(
-        Post.objects.filter(followed_posts_q(user))
-        .filter(thread__visibility=Visibility.PUBLIC, deleted_at__isnull=True)
-        .exclude(post_is_hidden())  # hidden by moderators
-        .exclude(thread_is_hidden("thread_id"))
+        public_posts()
+        .filter(followed_posts_q(user))
         .exclude(author=user)
         .exclude(author_id__in=hidden)
-        .exclude(thread__owner_id__in=hidden)
-        .select_related("thread", "muse", "author")
-        .order_by("-created_at", "-pk")[: limit or FEED_LENGTH]
+        .exclude(thread__owner_id__in=hidden)[: limit or FEED_LENGTH]
     )
 
 

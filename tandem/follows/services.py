@@ -18,7 +18,7 @@ from django.db.models import Q
 
 from tandem.accounts.models import User
 from tandem.follows import selectors
-from tandem.follows.models import Bookmark, FeedKey, Follow, new_feed_nonce
+from tandem.follows.models import Bookmark, Follow
 from tandem.muses.models import Muse
 from tandem.threads.events import ThreadEvent
 from tandem.threads.models import Post, Thread, Visibility
@@ -73,12 +73,6 @@ def unfollow(*, follower: User, thread=None, muse=None, writer=None) -> bool:
         follower=follower, thread=thread, muse=muse, writer=writer
     ).delete()
     return bool(deleted)
-
-
-def feed_reset(*, reader: User) -> str:
-    """A new feed address; the old one stops working at once."""
-    FeedKey.objects.update_or_create(reader=reader, defaults={"nonce": new_feed_nonce()})
-    return selectors.feed_token(reader)
 
 
 # ---------------------------------------------------------------------------- bookmarks

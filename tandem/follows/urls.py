@@ -5,7 +5,6 @@ from tandem.follows import views
 urlpatterns = [
     path("", views.following, name="follows"),
     path("bookmarks/", views.bookmarks, name="bookmarks"),
-    path("feed/reset/", views.feed_reset, name="follows-feed-reset"),
     # The feed answers anyone holding the address: feed readers have no session.
     path("feed/<str:token>.atom", views.feed, name="follows-feed"),
     path("thread/<str:public_id>/", views.follow_thread, name="follow-thread"),

@@ -4,14 +4,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from tandem.accounts.models import User
-from tandem.follows import feeds, selectors, services
+from tandem.feeds import documents
+from tandem.feeds import selectors as feed_selectors
+from tandem.feeds.models import FeedKind
+from tandem.follows import selectors, services
 from tandem.follows.forms import BookmarkForm, FollowForm
 from tandem.muses.models import Muse
 from tandem.threads.permissions import get_readable_thread
@@ -93,7 +96,7 @@ def following(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     feed_url = request.build_absolute_uri(
-        reverse("follows-feed", args=[selectors.feed_token(request.user)])
+        reverse("follows-feed", args=[feed_selectors.feed_token(request.user, FeedKind.FOLLOWS)])
     )
     return render(
         request,
@@ -102,20 +105,18 @@ def following(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def feed_reset(request: HttpRequest) -> HttpResponse:
-    services.feed_reset(reader=request.user)
-    messages.success(request, "Your feed has a new address; the old one no longer works.")
-    return redirect("follows")
-
-
-@require_GET
+@require_safe  # feed readers may ask with HEAD
 def feed(request: HttpRequest, token: str) -> HttpResponse:
-    reader = selectors.reader_for_token(token)
-    if reader is None:
-        raise Http404("No such feed.")
-    return feeds.atom_response(request, reader, selectors.feed_posts(reader))
+    # Its address is reset on the Following page, through tandem.feeds (``feed-reset``).
+    reader = feed_selectors.get_feed_owner(token, FeedKind.FOLLOWS)
+    return documents.posts_feed(
+        request,
+        selectors.feed_posts(reader),
+        title=f"Tandem: what {reader.shown_name} follows",
+        link=reverse("follows"),
+        description="New posts in the threads, muses and writers you follow.",
+        private=True,
+    )
 
 
 @login_required

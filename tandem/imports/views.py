@@ -33,6 +33,8 @@ def import_new(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         request.FILES or None,
         muses=muses_of_writer(request.user, include_archived=False),
+        # A thread kept elsewhere links here with its title ("convert into a Tandem thread").
+        initial={"title": request.GET.get("title", "")[:200]},
     )
     if request.method == "POST" and form.is_valid():
         try:

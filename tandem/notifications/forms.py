@@ -1,6 +1,6 @@
 from django import forms
 
-from tandem.notifications.models import EMAIL_KINDS, Channel, Kind
+from tandem.notifications.models import EMAIL_KINDS, PUSH_KINDS, Channel, Kind
 
 
 class PreferencesForm(forms.Form):
@@ -33,7 +33,9 @@ class PreferencesForm(forms.Form):
         for kind, kind_label in Kind.choices:
             row = []
             for channel, channel_label in Channel.choices:
-                if channel == Channel.EMAIL and kind not in EMAIL_KINDS:
+                if (channel == Channel.EMAIL and kind not in EMAIL_KINDS) or (
+                    channel == Channel.PUSH and kind not in PUSH_KINDS
+                ):
                     row.append(None)
                     continue
                 name = f"{kind}__{channel}"

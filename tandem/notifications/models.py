@@ -24,16 +24,17 @@ class Channel(models.TextChoices):
     IN_APP = "in_app", "In Tandem"
     EMAIL = "email", "Email"
     WEBHOOK = "webhook", "Webhook"
+    PUSH = "push", "Push to my devices"
 
 
 # What a new writer gets before they touch their preferences.
 DEFAULT_CHANNELS = {
-    Kind.YOUR_TURN: [Channel.IN_APP, Channel.EMAIL, Channel.WEBHOOK],
-    Kind.INVITED: [Channel.IN_APP, Channel.EMAIL, Channel.WEBHOOK],
+    Kind.YOUR_TURN: [Channel.IN_APP, Channel.EMAIL, Channel.WEBHOOK, Channel.PUSH],
+    Kind.INVITED: [Channel.IN_APP, Channel.EMAIL, Channel.WEBHOOK, Channel.PUSH],
     Kind.INVITATION_ANSWERED: [Channel.IN_APP],
     Kind.PARTICIPANT_LEFT: [Channel.IN_APP],
     Kind.STATUS_CHANGED: [Channel.IN_APP],
-    Kind.OOC_MENTION: [Channel.IN_APP],
+    Kind.OOC_MENTION: [Channel.IN_APP, Channel.PUSH],
     Kind.OOC_POSTED: [Channel.IN_APP],
     Kind.REMINDER: [Channel.IN_APP, Channel.EMAIL, Channel.WEBHOOK],
     Kind.WEBHOOK_DISABLED: [Channel.IN_APP, Channel.EMAIL],
@@ -44,6 +45,8 @@ DEFAULT_CHANNELS = {
 }
 # Email is offered only for these; the rest would be noise in an inbox.
 EMAIL_KINDS = {Kind.YOUR_TURN, Kind.INVITED, Kind.REMINDER, Kind.WEBHOOK_DISABLED}
+# Push (tandem.push) buzzes a phone: only for news that asks the writer to act now.
+PUSH_KINDS = {Kind.YOUR_TURN, Kind.INVITED, Kind.OOC_MENTION}
 
 
 class Notification(models.Model):

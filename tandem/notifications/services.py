@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import zoneinfo
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from tandem.accounts.models import User
 from tandem.blocks.selectors import is_blocked_between
 from tandem.notifications.models import (
     EMAIL_KINDS,
+    PUSH_KINDS,
     Channel,
     Kind,
     Notification,
@@ -291,10 +291,7 @@ def _in_quiet_hours(prefs: NotificationSettings, now: datetime) -> datetime | No
     start, end = prefs.quiet_hours_start, prefs.quiet_hours_end
     if start is None or end is None or start == end:
         return None
-    try:
-        zone = zoneinfo.ZoneInfo(prefs.writer.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
+    zone = prefs.writer.zone
     local = now.astimezone(zone)
     clock = local.time()
     inside = (start <= clock < end) if start < end else (clock >= start or clock < end)
@@ -346,7 +343,24 @@ def notify(
         transaction.on_commit(lambda: task.enqueue(notification.pk))
     if Channel.WEBHOOK in channels and recipient.webhooks.filter(disabled_at__isnull=True).exists():
         transaction.on_commit(lambda: tasks.deliver_webhooks.enqueue(notification.pk))
+    if Channel.PUSH in channels and kind in PUSH_KINDS:
+        _push_on_commit(prefs, notification)
     return notification
+
+
+def _push_on_commit(prefs: NotificationSettings, notification: Notification) -> None:
+    """Push to the writer's devices from the worker once this commits; in quiet hours, when
+    they end (the worker then skips it if the writer has seen the news meanwhile)."""
+    from tandem.push import selectors as push_selectors
+    from tandem.push import tasks as push_tasks
+
+    if not push_selectors.has_devices(prefs.writer):
+        return
+    task = push_tasks.send_push
+    quiet_until = _in_quiet_hours(prefs, timezone.now())
+    if quiet_until is not None:
+        task = task.using(run_after=quiet_until)
+    transaction.on_commit(lambda: task.enqueue(notification.pk))
 
 
 def unsubscribe_token(writer: User, kind: str) -> str:

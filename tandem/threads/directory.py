@@ -14,6 +14,7 @@ from functools import cached_property
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
 from tandem.accounts.models import User
 from tandem.blocks.selectors import exclude_hidden_threads, has_blocks
@@ -156,14 +157,14 @@ def tag_is_public(tag: Tag) -> bool:
     return tag_threads(tag).exists()
 
 
-def shown_tag(category: str, name: str) -> Tag | None:
+def get_shown_tag(category: str, name: str) -> Tag:
     """The tag a tag address stands for, as its page and its feed show it: the canonical
-    tag (a synonym stands for it), or None if there is none or no public thread carries it."""
+    tag (a synonym stands for it). A 404 if there is none or no public thread carries it."""
     tag = get_tag(category, name)
-    if tag is None:
-        return None
-    tag = tag.canonical or tag
-    return tag if tag_is_public(tag) else None
+    tag = tag and (tag.canonical or tag)
+    if tag is None or not tag_is_public(tag):
+        raise Http404("No such tag.")
+    return tag
 
 
 def tag_page(tag: Tag, viewer: User | None, page: object) -> Page:

@@ -28,16 +28,10 @@ def explore(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def tag_detail(request: HttpRequest, category: str, name: str) -> HttpResponse:
-    tag = directory.get_tag(category, name)
-    if tag is None:
-        raise Http404("No such tag.")
-    if tag.canonical is not None:
-        # A synonym's page is its canonical tag's page.
-        return redirect(tag.canonical)
-    if not directory.tag_is_public(tag):
-        raise Http404("No such tag.")
-    if name != tag.name:
-        return redirect(tag)  # one address per tag, in its own spelling
+    tag = directory.get_shown_tag(category, name)
+    if (category, name) != (tag.category, tag.name):
+        # One address per tag, in its own spelling; a synonym's page is its canonical tag's.
+        return redirect(tag)
     page = directory.tag_page(tag, request.user, request.GET.get("page"))
     return render(request, "threads/tag_detail.html", {"tag": tag, "page": page})
 

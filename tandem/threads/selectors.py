@@ -92,13 +92,19 @@ def awaited_participants(thread: Thread, active: list[Participant]) -> list[Part
     return [p for p in active if p.writer_id in writers]
 
 
+def dormant_at(thread: Thread) -> datetime:
+    """When the thread counts as dormant: ``TANDEM_DORMANT_DAYS`` after its last post (or
+    its start, if nobody has posted yet). The queue's badge and the calendar both ask here."""
+    last_activity = thread.last_post_at or thread.created_at
+    return last_activity + timedelta(days=settings.TANDEM_DORMANT_DAYS)
+
+
 def writer_queue(user: User, *, now: datetime | None = None) -> Queue:
     """A writer's home page: their threads grouped by whose move it is.
 
     A constant number of queries whatever the number of threads.
     """
     now = now or timezone.now()
-    dormant_before = now - timedelta(days=settings.TANDEM_DORMANT_DAYS)
     mine = Participant.objects.filter(writer=user, left_at__isnull=True).values("thread_id")
     threads = (
         Thread.objects.filter(pk__in=mine)
@@ -115,7 +121,6 @@ def writer_queue(user: User, *, now: datetime | None = None) -> Queue:
     for thread in threads:
         state = states.get(thread.pk)
         awaited = awaited_participants(thread, thread.active)
-        last_activity = thread.last_post_at or thread.created_at
         entry = QueueEntry(
             thread=thread,
             waiting_since=thread.turn_since,
@@ -124,7 +129,7 @@ def writer_queue(user: User, *, now: datetime | None = None) -> Queue:
             is_pinned=bool(state and state.is_pinned),
             is_writing=bool(state and state.is_writing),
             is_muted=bool(state and state.is_muted),
-            is_dormant=last_activity < dormant_before,
+            is_dormant=dormant_at(thread) < now,
         )
         if entry.is_muted:
             queue.muted.append(entry)

@@ -34,6 +34,7 @@ from tandem.threads.permissions import (
     is_participant,
     is_writer,
 )
+from tandem.tracking.selectors import elsewhere_queue
 from tandem.writing import services as writing
 from tandem.writing.diff import word_diff
 from tandem.writing.selectors import draft_for
@@ -63,7 +64,18 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     queue = selectors.writer_queue(request.user)
     has_muses = muses_of_writer(request.user, include_archived=False).exists()
-    return render(request, "threads/home.html", {"queue": queue, "has_muses": has_muses})
+    # Threads kept on other sites share the queue's sections (tandem.tracking).
+    elsewhere = elsewhere_queue(request.user)
+    return render(
+        request,
+        "threads/home.html",
+        {
+            "queue": queue,
+            "has_muses": has_muses,
+            "elsewhere": elsewhere,
+            "waiting_on_you": queue.your_turn_count + len(elsewhere.your_turn),
+        },
+    )
 
 
 @login_required

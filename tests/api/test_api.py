@@ -304,3 +304,64 @@ def test_the_cli_prints_a_working_token_once(transactional_db, capsys, writer_a)
     assert "no writer called 'nobody'" in capsys.readouterr().err
     assert main(["token", "create", "alice", "--name", " "]) == 1
     assert "Give the token a name" in capsys.readouterr().err
+
+
+def test_muses_lists_the_token_owners_own_muses(writer_a, writer_b, ivy, hale, make_muse):
+    from tandem.muses.services import muse_archive
+
+    old = muse_archive(muse=make_muse(writer_a, "Old Ivy", fandom="Lanterns"), writer=writer_a)
+    response = _api(_token(writer_a)).get("/api/v1/muses")
+    assert response.status_code == 200
+    items = response.json()["items"]
+    assert [(m["id"], m["name"], m["archived"]) for m in items] == [
+        (ivy.pk, "Ivy", False),
+        (old.pk, "Old Ivy", True),
+    ]
+    assert items[0]["pronouns"] == "she/her" and items[0]["url"].endswith(f"/muses/{ivy.pk}/")
+    assert hale.name not in response.content.decode()
+    _error_shape(_api().get("/api/v1/muses"), 401, "unauthenticated")
+
+
+def test_errors_django_answers_under_the_api_are_json_too(coffee_cart, writer_a):
+    """A method an address does not take, an unknown address, a multipart body Django cannot
+    parse: the same JSON shape as the operations' own errors, not an HTML page."""
+    alice = _api(_token(writer_a, "write"))
+    response = alice.put("/api/v1/queue")
+    _error_shape(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET" and "GET" in response.json()["detail"]
+    _error_shape(alice.get("/api/v1/no-such-operation"), 404, "not_found")
+    path = f"/api/v1/threads/{coffee_cart.public_id}/posts"
+    _error_shape(alice.post(path, b"--x\r\n", content_type="multipart/form-data"), 400, "invalid")
+    assert coffee_cart.posts.count() == 0
+
+
+def test_a_nul_in_an_address_is_a_404_on_both_databases(writer_a, as_alice):
+    """PostgreSQL refuses NUL in text it compares: the lookup was a 500 there, a 404 on
+    SQLite. Now a 404 before any view, pages and API alike."""
+    alice = _api(_token(writer_a))
+    for path in ("/api/v1/threads/a%00b", "/api/v1/threads/a%00b/posts"):
+        _error_shape(alice.get(path), 404, "not_found")
+    assert as_alice.get("/t/a%00b/").status_code == 404
+    assert as_alice.get("/writers/a%00b/").status_code == 404
+
+
+def test_a_reply_the_service_refuses_names_the_field(coffee_cart, writer_a, ivy):
+    alice = _api(_token(writer_a, "write"))
+    response = alice.post(
+        f"/api/v1/threads/{coffee_cart.public_id}/posts",
+        {"muse": ivy.pk, "body": "   \n  "},
+        content_type="application/json",
+    )
+    body = _error_shape(response, 400, "refused")
+    assert body["fields"] == {"body": ["A post needs some words."]}
+
+
+@pytest.mark.parametrize("body", ['"AAA"', "[]", "5", "null"])
+def test_a_body_that_is_json_but_not_an_object_is_a_400(coffee_cart, writer_a, body):
+    """ninja's schemas read attributes of what they are given: a string body would fill a
+    field called ``title`` with the string's ``.title()`` (schemathesis found it)."""
+    alice = _api(_token(writer_a, "write"))
+    for path in (f"/api/v1/threads/{coffee_cart.public_id}/posts", "/api/v1/tracked"):
+        response = alice.post(path, body, content_type="application/json")
+        assert "JSON object" in _error_shape(response, 400, "invalid")["detail"]
+    assert coffee_cart.posts.count() == 0

@@ -183,6 +183,8 @@ def test_every_main_page_has_no_axe_violations_in_light_and_dark_at_both_widths(
             "/moderation/mine/",
             *([tag_path] if tag_path else []),
             "/accounts/tokens/",  # the API's tokens (issue 11)
+            "/elsewhere/",  # threads kept elsewhere (issue 11, items 9–10)
+            "/elsewhere/import/",
         ]
         signed_out = [
             "/",

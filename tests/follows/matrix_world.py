@@ -5,8 +5,9 @@ on first use, by the follows routes' entries in tests/security/matrix.py."""
 
 from __future__ import annotations
 
+from tandem.feeds.models import FeedKind
+from tandem.feeds.selectors import feed_token
 from tandem.follows.models import Bookmark, Follow
-from tandem.follows.selectors import feed_token
 
 
 def _populate(world) -> None:
@@ -31,7 +32,7 @@ def pages_kwargs(world) -> dict:
 def feed_kwargs(world) -> dict:
     """The stranger's feed: they follow the thread, whatever its visibility."""
     _populate(world)
-    return {"token": feed_token(world.users["stranger"])}
+    return {"token": feed_token(world.users["stranger"], FeedKind.FOLLOWS)}
 
 
 def muse_kwargs(world) -> dict:

@@ -8,6 +8,8 @@ import pytest
 from django.urls import reverse
 
 from tandem.blocks.services import block_writer
+from tandem.feeds.models import FeedKind
+from tandem.feeds.selectors import feed_token, owner_for_token
 from tandem.follows import selectors, services
 from tandem.threads import services as threads
 from tests.follows.conftest import set_visibility
@@ -17,7 +19,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def feed_url(reader) -> str:
-    return reverse("follows-feed", args=[selectors.feed_token(reader)])
+    return reverse("follows-feed", args=[feed_token(reader, FeedKind.FOLLOWS)])
 
 
 def entries(client, reader) -> list[str]:
@@ -83,7 +85,7 @@ def test_the_feed_entry_links_to_the_post_and_shows_its_text(client, carol, ligh
 
 
 def test_a_bad_token_is_a_404(client, carol):
-    good = selectors.feed_token(carol)
+    good = feed_token(carol, FeedKind.FOLLOWS)
     nonce = good.rsplit(".", 1)[0]
     for token in ("nope", f"{nonce}.AAAA", f"{nonce}", f"x{good}", "." * 3):
         assert client.get(reverse("follows-feed", args=[token])).status_code == 404, token
@@ -94,8 +96,8 @@ def test_resetting_changes_the_address_and_kills_the_old_one(client, carol):
     old = feed_url(carol)
     client.force_login(carol)
     assert old in client.get(reverse("follows")).content.decode()
-    response = client.post(reverse("follows-feed-reset"))
-    assert response.status_code == 302
+    response = client.post(reverse("feed-reset", args=["follows"]))
+    assert response.status_code == 302 and response["Location"] == reverse("follows")
     new = feed_url(carol)
     assert new != old
     client.logout()
@@ -105,12 +107,13 @@ def test_resetting_changes_the_address_and_kills_the_old_one(client, carol):
 
 def test_the_token_is_signed_not_stored(carol):
     """The database holds only the nonce; the address needs the site's secret too."""
-    from tandem.follows.models import FeedKey
+    from tandem.feeds.models import FeedKey
 
-    token = selectors.feed_token(carol)
-    nonce = FeedKey.objects.get(reader=carol).nonce
+    token = feed_token(carol, FeedKind.FOLLOWS)
+    nonce = FeedKey.objects.get(owner=carol, kind=FeedKind.FOLLOWS).nonce
     assert token.startswith(nonce + ".") and len(token) > len(nonce) + 20
-    assert selectors.reader_for_token(nonce) is None
+    assert owner_for_token(nonce, FeedKind.FOLLOWS) is None
+    assert owner_for_token(token, FeedKind.FOLLOWS) == carol
 
 
 def test_an_inactive_readers_feed_is_gone(client, carol):

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tests.feeds import matrix_world as feeds_world
 from tests.follows import matrix_world as follows_world
+from tests.push import matrix_world as push_world
 from tests.security.world import ROLES, VISIBILITIES, World
 from tests.series import matrix_world as series_world
 from tests.starters import matrix_world as starter_world
+from tests.tracking import matrix_world as tracking_world
 
 # Outcomes of one request, as the test classifies them.
 OK = "ok"  # 2xx/3xx, not a redirect to a log-in page, no error message queued
@@ -72,6 +75,11 @@ def readers_signed_in() -> Rule:
     )
 
 
+def public_only() -> Rule:
+    """Anyone while the thread is public, nobody otherwise (a tag's page, the feeds)."""
+    return _rule(lambda role, vis: vis == "public", login_required=False)
+
+
 def only(*roles: str, login_required: bool = True) -> Rule:
     return _rule(lambda role, vis: role in roles, login_required=login_required)
 
@@ -109,7 +117,7 @@ class Route:
     name: str
     get: Rule
     post: Rule
-    content: str = "page"  # page | listing | export | export_ooc | backup
+    content: str = "page"  # page | listing | export | export_ooc | backup | feed | private_feed
     variants: tuple[Variant, ...] = field(default_factory=tuple)
     kwargs: Callable[[World], dict] = lambda world: {}
     data: Callable[[World, str], dict] = lambda world, role: {}
@@ -210,6 +218,13 @@ def _owner_token(world: World) -> int:
 
         token = token_create(user=world.users["owner"], name="matrix")[0]
     return token.pk
+
+
+def _no_feed(
+    label: str, kwargs: Callable[[World], dict] = lambda world: {"token": "not-a-token"}
+) -> Variant:
+    """A private feed's address whose token opens nothing there: a 404 to everyone."""
+    return Variant(label, kwargs, get=fixed(DENIED), post=fixed(NOT_ALLOWED))
 
 
 def _export_variants() -> tuple[Variant, ...]:
@@ -645,7 +660,6 @@ ROUTES: dict[str, Route] = {
             never(NOT_ALLOWED),
             kwargs=follows_world.pages_kwargs,
         ),
-        Route("follows-feed-reset", never(NOT_ALLOWED), signed_in(), thread_independent=True),
         Route(
             "follows-feed",
             # Anyone holding the address: a feed reader has no session.
@@ -653,12 +667,7 @@ ROUTES: dict[str, Route] = {
             never(NOT_ALLOWED),
             variants=(
                 Variant("stranger's feed", follows_world.feed_kwargs),
-                Variant(
-                    "bad token",
-                    lambda world: {"token": "not-a-token"},
-                    get=fixed(DENIED),
-                    post=fixed(NOT_ALLOWED),
-                ),
+                _no_feed("bad token"),
             ),
         ),
         Route(
@@ -783,7 +792,7 @@ ROUTES: dict[str, Route] = {
         # unlisted thread could tell what the story is about); blocks only filter the list.
         Route(
             "tag-detail",
-            _rule(lambda role, vis: vis == "public", login_required=False),
+            public_only(),
             never(NOT_ALLOWED),
             content="listing",
             kwargs=lambda world: _world_tag(world),
@@ -794,6 +803,47 @@ ROUTES: dict[str, Route] = {
             never(NOT_ALLOWED),
             content="listing",
             kwargs=lambda world: {"category": "fandom"},
+            thread_independent=True,
+        ),
+        # ---- feeds and calendar (issue 11, items 7 and 8). A thread's and a tag's feeds
+        # exist only while their page is public (unlisted threads' links are not for
+        # copying), and are the same for everyone: a feed reader has no session. The
+        # private ones answer whoever holds their address, and nothing else.
+        Route("thread-feed", public_only(), never(NOT_ALLOWED), content="feed", kwargs=_thread),
+        Route("tag-feed", public_only(), never(NOT_ALLOWED), content="feed", kwargs=_world_tag),
+        *(
+            Route(
+                name,
+                everyone(),
+                never(NOT_ALLOWED),
+                content="private_feed",
+                variants=(
+                    Variant("owner's address", kwargs),
+                    _no_feed("bad token"),
+                    _no_feed("another feed's token", feeds_world.follows_token_kwargs),
+                ),
+            )
+            for name, kwargs in (
+                ("turns-feed", feeds_world.turns_kwargs),
+                ("calendar-feed", feeds_world.calendar_kwargs),
+            )
+        ),
+        Route("private-feeds", signed_in(), never(NOT_ALLOWED), thread_independent=True),
+        Route(
+            "feed-reset",
+            never(NOT_ALLOWED),
+            signed_in(),
+            variants=(
+                *(
+                    Variant(kind, lambda world, kind=kind: {"kind": kind})
+                    for kind in ("follows", "turns", "calendar")
+                ),
+                Variant(
+                    "no such feed",
+                    lambda world: {"kind": "secrets"},
+                    post=_rule(lambda role, vis: False, login_required=True),
+                ),
+            ),
             thread_independent=True,
         ),
         # ---- the API (issue 11): a signed-in session here (tokens: tests/api); unsigned
@@ -807,6 +857,8 @@ ROUTES: dict[str, Route] = {
         Route("api-v1:openapi-view", everyone(), everyone(), thread_independent=True),
         Route("api-v1:me", signed_in(), never(NOT_ALLOWED), thread_independent=True),
         Route("api-v1:queue", signed_in(), never(NOT_ALLOWED), thread_independent=True),
+        # The signed-in writer's own muses only, whoever asks.
+        Route("api-v1:muse_list", signed_in(), never(NOT_ALLOWED), thread_independent=True),
         Route(
             "api-v1:thread_detail",
             _rule(lambda role, vis: role != "anonymous" and _reads(role, vis), login_required=True),
@@ -834,6 +886,54 @@ ROUTES: dict[str, Route] = {
             kwargs=lambda world: {"token_id": _owner_token(world)},
             thread_independent=True,
         ),
+        # ---- threads kept elsewhere (issue 11, items 9–10): a writer's own list; another
+        # writer's tracked thread is a 404 (the world's one is the owner's).
+        Route("tracked-list", signed_in(), signed_in(), thread_independent=True),
+        Route("tracked-import", signed_in(), signed_in(), thread_independent=True),
+        Route("tracked-export", signed_in(), never(NOT_ALLOWED), thread_independent=True),
+        Route(
+            "tracked-edit",
+            OWNER_ONLY_OBJECT,
+            OWNER_ONLY_OBJECT,
+            kwargs=tracking_world.tracked_kwargs,
+            thread_independent=True,
+        ),
+        *(
+            Route(
+                name,
+                never(NOT_ALLOWED),
+                OWNER_ONLY_OBJECT,
+                kwargs=tracking_world.tracked_kwargs,
+                data=tracking_world.turn_data,
+                thread_independent=True,
+            )
+            for name in ("tracked-turn", "tracked-archive", "tracked-delete")
+        ),
+        Route("api-v1:tracked_list", signed_in(), _api_form_post(), thread_independent=True),
+        Route("api-v1:tracked_create", signed_in(), _api_form_post(), thread_independent=True),
+        Route(
+            "api-v1:tracked_turn",
+            never(NOT_ALLOWED),
+            _api_form_post(),
+            kwargs=tracking_world.api_kwargs,
+            thread_independent=True,
+        ),
+        # ---- the installable app and Web Push (issue 11, items 11 and 12): the manifest,
+        # worker and offline page are the same for everyone; devices are the writer's own.
+        Route("web-manifest", everyone(), never(NOT_ALLOWED), thread_independent=True),
+        Route("service-worker", everyone(), never(NOT_ALLOWED), thread_independent=True),
+        Route("offline", everyone(), never(NOT_ALLOWED), thread_independent=True),
+        Route("push-devices", signed_in(), never(NOT_ALLOWED), thread_independent=True),
+        Route(
+            "push-device-remove",
+            never(NOT_ALLOWED),
+            OWNER_ONLY_OBJECT,
+            kwargs=push_world.owner_device_kwargs,
+            thread_independent=True,
+        ),
+        # JSON from the page script; the matrix's form data is refused as not JSON.
+        Route("push-subscribe", never(NOT_ALLOWED), _api_form_post(), thread_independent=True),
+        Route("push-unsubscribe", never(NOT_ALLOWED), _api_form_post(), thread_independent=True),
         # ---- live OOC and people (issue 10, item 12): one OOC message as the OOC page shows
         # it, fetched by the writers' pages when their OOC socket hears of it.
         Route(
@@ -869,6 +969,14 @@ def may_see(kind: str, role: str, visibility: str, content: str) -> bool:
     private = visibility == "private"
     if content == "backup":
         return kind in _backup_sees(role, private)
+    if content == "feed":
+        # A public feed, the same for everyone: what an anonymous reader of a public thread
+        # reads (no removed post, no OOC, no older revision), and nothing of other threads.
+        return visibility == "public" and kind in ("TITLE", "P1", "P2", "FORMER", "AFTER")
+    if content == "private_feed":
+        # A writer's turns or calendar, opened by its secret address: their threads'
+        # titles, never a post's text.
+        return kind == "TITLE"
     if kind == "DRAFT":
         return role == "participant" and content == "page"
     if kind == "REMOVED":

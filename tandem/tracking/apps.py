@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TrackingConfig(AppConfig):
+    name = "tandem.tracking"
+    label = "tracking"
+    verbose_name = "Threads kept elsewhere"

@@ -1,0 +1,56 @@
+"""Reads for threads kept elsewhere: always one writer's own (nobody else's are reachable,
+a stranger's id is a 404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from tandem.accounts.models import User
+from tandem.tracking import spreadsheet
+from tandem.tracking.models import TrackedThread, Turn
+
+
+def tracked_of(writer: User, *, archived: bool | None = False) -> QuerySet[TrackedThread]:
+    """A writer's tracked threads, longest waiting first (``archived=None``: all)."""
+    found = TrackedThread.objects.filter(writer=writer).select_related("muse")
+    if archived is not None:
+        found = found.filter(archived_at__isnull=not archived)
+    return found.order_by("turn_since", "pk")
+
+
+def get_own_tracked(writer: User, pk: int) -> TrackedThread:
+    return get_object_or_404(TrackedThread, pk=pk, writer=writer)
+
+
+@dataclass
+class Elsewhere:
+    """The queue's share of tracked threads: those not archived, by whose turn it is, with
+    ``overdue`` set on each (their turn has waited longer than its reminder)."""
+
+    your_turn: list[TrackedThread] = field(default_factory=list)
+    waiting: list[TrackedThread] = field(default_factory=list)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for tracked in self.your_turn if tracked.overdue)
+
+
+def elsewhere_queue(writer: User, *, now: datetime | None = None) -> Elsewhere:
+    now = now or timezone.now()
+    queue = Elsewhere()
+    for tracked in tracked_of(writer):
+        tracked.overdue = tracked.is_overdue(now)
+        (queue.your_turn if tracked.turn == Turn.MINE else queue.waiting).append(tracked)
+    return queue
+
+
+def export_csv(writer: User) -> str:
+    """Every tracked thread of the writer, archived too, as ``spreadsheet.EXPORT_COLUMNS``."""
+    return spreadsheet.write_sheet(
+        [spreadsheet.export_row(t) for t in tracked_of(writer, archived=None)]
+    )

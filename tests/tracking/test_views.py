@@ -1,0 +1,109 @@
+"""The pages: the queue shows tracked threads with their flip buttons; everything is the
+writer's own (another writer gets a 404 and changes nothing)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tandem.tracking import services
+from tandem.tracking.models import TrackedThread
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tracked(writer):
+    return services.tracked_create(
+        writer=writer, title="Lantern Quay", url="https://b.example/p/1", partner="bea"
+    )
+
+
+def test_queue_shows_the_tracked_thread_with_its_mark_and_flip(writer, tracked, client_for):
+    client = client_for(writer)
+    page = client.get("/").content.decode()
+    assert "Lantern Quay" in page and "elsewhere · b.example" in page
+    assert 'href="https://b.example/p/1" rel="noopener noreferrer"' in page
+    assert 'I replied<span class="visually-hidden"> to Lantern Quay' in page
+    assert "1 thread waiting on you." in page  # the page's summary counts it too
+    response = client.post(
+        reverse("tracked-turn", args=[tracked.pk]), {"turn": "theirs", "next": "/"}
+    )
+    assert response.status_code == 302 and response.url == "/"
+    tracked.refresh_from_db()
+    assert tracked.turn == "theirs"
+    assert "They replied<span" in client.get("/").content.decode()
+
+
+def test_add_archive_unarchive_delete(writer, client_for):
+    client = client_for(writer)
+    response = client.post(reverse("tracked-list"), {"title": "", "turn": "mine"})
+    assert response.status_code == 200 and not TrackedThread.objects.exists()
+    client.post(
+        reverse("tracked-list"), {"title": "Tide", "url": "https://c.example/", "turn": "mine"}
+    )
+    tracked = TrackedThread.objects.get(writer=writer)
+    client.post(reverse("tracked-archive", args=[tracked.pk]), {"archived": "1"})
+    client.get("/")  # shows the messages
+    assert "elsewhere · c.example" not in client.get("/").content.decode()
+    client.post(reverse("tracked-archive", args=[tracked.pk]), {"archived": "0"})
+    assert "elsewhere · c.example" in client.get("/").content.decode()
+    edit = client.get(reverse("tracked-edit", args=[tracked.pk])).content.decode()
+    assert "/import/?title=Tide" in edit  # convert: the import page, title filled in
+    assert 'value="Tide"' in client.get("/import/?title=Tide").content.decode()
+    client.post(reverse("tracked-delete", args=[tracked.pk]))
+    assert not TrackedThread.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["tracked-edit", "tracked-turn", "tracked-archive", "tracked-delete"]
+)
+def test_another_writer_gets_404_and_changes_nothing(other, tracked, client_for, name):
+    client = client_for(other)
+    url = reverse(name, args=[tracked.pk])
+    assert (
+        client.post(url, {"turn": "theirs", "title": "mine now", "archived": "1"}).status_code
+        == 404
+    )
+    tracked.refresh_from_db()
+    assert (tracked.title, tracked.turn, tracked.is_archived) == ("Lantern Quay", "mine", False)
+
+
+def test_other_writer_sees_none_of_it(other, tracked, client_for):
+    client = client_for(other)
+    assert "Lantern Quay" not in client.get("/").content.decode()
+    assert "Lantern Quay" not in client.get(reverse("tracked-list")).content.decode()
+    assert "Lantern Quay" not in client.get(reverse("tracked-export")).content.decode()
+
+
+def test_import_tumblr_upload_then_generic_mapping_step(writer, client_for):
+    client = client_for(writer)
+    tumblr = (
+        b"Thread Title,Post ID / URL,Partner,Tags,Archived,Queued,Last Poster\nA,,bea,,no,no,bea\n"
+    )
+    page = client.post(
+        reverse("tracked-import"), {"file": SimpleUploadedFile("t.csv", tumblr)}
+    ).content.decode()
+    assert "Imported 1 thread" in page
+    generic = b"Name,Where\nB,https://d.example/1\n,https://d.example/2\n"
+    page = client.post(
+        reverse("tracked-import"), {"file": SimpleUploadedFile("g.csv", generic)}
+    ).content.decode()
+    assert "Which column is which?" in page and '<option value="1">Where</option>' in page
+    assert TrackedThread.objects.count() == 1  # nothing imported before the mapping
+    page = client.post(
+        reverse("tracked-import"),
+        {"csv_text": generic.decode(), "col_title": "0", "col_url": "1"},
+    ).content.decode()
+    assert "Imported 1 thread" in page and "Line 3:" in page
+    assert TrackedThread.objects.filter(title="B", site="d.example").exists()
+
+
+def test_bad_upload_is_a_message_not_a_500(writer, client_for):
+    client = client_for(writer)
+    response = client.post(
+        reverse("tracked-import"), {"file": SimpleUploadedFile("t.csv", b"\xff\xfe\x00bad")}
+    )
+    assert response.status_code == 200 and "not UTF-8" in response.content.decode()
+    assert not TrackedThread.objects.exists()
