@@ -185,6 +185,8 @@ def test_every_main_page_has_no_axe_violations_in_light_and_dark_at_both_widths(
             "/accounts/tokens/",  # the API's tokens (issue 11)
             "/elsewhere/",  # threads kept elsewhere (issue 11, items 9–10)
             "/elsewhere/import/",
+            "/feeds/",  # private feed and calendar addresses (issue 11, items 7–8)
+            "/push/devices/",  # devices for push notifications (issue 11, item 12)
         ]
         signed_out = [
             "/",
@@ -194,6 +196,7 @@ def test_every_main_page_has_no_axe_violations_in_light_and_dark_at_both_widths(
             "/t/public/",
             thread,
             "/writers/alder/",
+            "/offline/",  # what the service worker shows offline (issue 11, item 11)
         ]
         problems = []
         for path in signed_in:
