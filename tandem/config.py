@@ -79,6 +79,12 @@ def vapid_key_file(directory: Path) -> Path:
     Push services tie each subscription to the public half, so the key must outlive
     restarts; rotating it (docs/deployment.md) means every device subscribes again.
     """
+    given = os.environ.get("TANDEM_VAPID_KEY_FILE", "").strip()
+    if given:
+        # Several app servers without a shared data dir: each is pointed at one copy.
+        if not Path(given).is_file():
+            raise ConfigError(f"TANDEM_VAPID_KEY_FILE names no file: {given}")
+        return Path(given)
     key_file = directory / "vapid_private.pem"
     if key_file.exists():
         return key_file

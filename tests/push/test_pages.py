@@ -206,6 +206,17 @@ def test_the_vapid_key_is_made_once_and_kept_private(tmp_path):
     assert config.vapid_key_file(tmp_path).read_bytes() == first
 
 
+def test_servers_without_a_shared_data_dir_name_one_key_file(tmp_path, monkeypatch):
+    (tmp_path / "shared").mkdir()
+    shared = config.vapid_key_file(tmp_path / "shared")
+    monkeypatch.setenv("TANDEM_VAPID_KEY_FILE", str(shared))
+    assert config.vapid_key_file(tmp_path / "elsewhere") == shared
+    assert not (tmp_path / "elsewhere" / "vapid_private.pem").exists()
+    monkeypatch.setenv("TANDEM_VAPID_KEY_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(config.ConfigError, match="names no file"):
+        config.vapid_key_file(tmp_path)
+
+
 def test_the_application_server_key_is_the_raw_public_point():
     key = services.application_server_key()
     raw = __import__("base64").urlsafe_b64decode(key + "=")
