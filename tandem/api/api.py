@@ -333,19 +333,29 @@ def muse_list(request):
 @api.get("/threads/{thread_id}", response={200: schemas.Thread, **ERRORS}, summary="A thread")
 def thread_detail(request, thread_id: str):
     _counted(request)
-    thread = get_readable_thread(request.user, thread_id[:16])
+    return _thread(get_readable_thread(request.user, thread_id[:16]))
+
+
+def _thread(thread: Thread) -> dict:
     active = thread_selectors.thread_participants(thread)
     return {
-        **_thread_ref(thread),
+        **_thread_fields(thread),
         "summary": thread.summary,
+        "awaited": [_muse_ref(p) for p in thread_selectors.awaited_participants(thread, active)],
+        "participants": [_muse_ref(p) for p in active],
+    }
+
+
+def _thread_fields(thread: Thread) -> dict:
+    """What a thread's document and a list of threads both say of it."""
+    return {
+        **_thread_ref(thread),
         "visibility": thread.visibility,
         "status": thread.status,
         "rating": thread.rating,
         "turn_mode": thread.turn_mode,
         "post_count": thread.post_count,
         "last_post_at": thread.last_post_at,
-        "awaited": [_muse_ref(p) for p in thread_selectors.awaited_participants(thread, active)],
-        "participants": [_muse_ref(p) for p in active],
     }
 
 
@@ -459,3 +469,10 @@ def tracked_turn(request, tracked_id: int, payload: schemas.TurnIn):
     tracked = tracking_selectors.get_own_tracked(request.user, tracked_id)
     tracked = tracking_services.tracked_set_turn(tracked=tracked, turn=payload.turn)
     return _tracked(tracked, timezone.now())
+
+
+# Notifications, search and exports (tandem/api/reading.py, which uses the helpers above).
+api.add_router("", "tandem.api.reading.router")
+
+# Muses, threads, invitations and changing posts (tandem/api/writing.py, the same way).
+api.add_router("", "tandem.api.writing.router")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -122,17 +122,22 @@ class Queue(Schema):
     )
 
 
-class Thread(Schema):
+class ThreadFacts(Schema):
+    """What a thread's document and a list of threads both say of it."""
+
     id: str
     title: str
     url: str
-    summary: str
     visibility: str
     status: str
     rating: str
     turn_mode: str
     post_count: int
     last_post_at: datetime | None
+
+
+class Thread(ThreadFacts):
+    summary: str
     awaited: list[MuseRef]
     participants: list[MuseRef]
 
@@ -166,3 +171,99 @@ class PostIn(Schema):
         max_length=64,
         description="Any unique string per reply: sending it again returns the same post.",
     )
+
+
+# ---- writing through the API (tandem.api.writing): muses, threads, invitations, posts
+
+
+class MuseIn(Schema):
+    """A new muse, checked by the muse page's own form (a picture is added on the page)."""
+
+    name: str = Field(max_length=100, description="As partners will see it.")
+    pronouns: str = Field("", max_length=40)
+    fandom: str = Field("", max_length=120)
+    nicknames: str = Field("", max_length=200, description="Other names, comma separated.")
+    bio: str = Field("", max_length=2000)
+    accent_colour: str = Field("#7a3e9d", max_length=7, description="#rrggbb")
+
+
+class MuseChange(Schema):
+    """Only the fields sent change; the rest stay as they are."""
+
+    name: str = Field(None, max_length=100)
+    pronouns: str = Field(None, max_length=40)
+    fandom: str = Field(None, max_length=120)
+    nicknames: str = Field(None, max_length=200)
+    bio: str = Field(None, max_length=2000)
+    accent_colour: str = Field(None, max_length=7)
+
+
+class ThreadSummary(ThreadFacts):
+    created_at: datetime
+
+
+class ThreadPage(Schema):
+    items: list[ThreadSummary]
+    next_cursor: int | None = Field(
+        description="Pass as ?cursor= for the next page; null on the last page."
+    )
+
+
+#: One tag's name: no comma (the page's tag boxes are comma separated) and no NUL character
+#: (PostgreSQL refuses them; the forms refuse them in every other field).
+Tag = Annotated[str, Field(max_length=200, pattern=r"^[^\x00,]*$")]
+
+
+class ThreadIn(Schema):
+    """A new thread, checked by the new-thread page's own form."""
+
+    title: str = Field(max_length=200)
+    muse: int = Field(description="The id of your muse who opens the story (GET /muses).")
+    summary: str = Field("", max_length=5000)
+    rating: str = Field("not_rated", description="not_rated, general, teen, mature, explicit")
+    warnings: list[str] = Field(default_factory=list, description="Archive warnings.")
+    fandoms: list[Tag] = Field(default_factory=list)
+    relationships: list[Tag] = Field(default_factory=list)
+    characters: list[Tag] = Field(default_factory=list)
+    tags: list[Tag] = Field(default_factory=list, description="Freeform tags.")
+    visibility: str = Field("private", description="private, unlisted or public")
+    turn_mode: str = Field("ordered", description="ordered or free")
+
+
+class ParticipantOut(Schema):
+    muse: MuseRef
+    position: int | None = Field(description="Place in the posting order (ordered threads).")
+    joined_at: datetime
+    awaited: bool = Field(description="Whether the thread waits on this muse.")
+
+
+class ParticipantList(Schema):
+    items: list[ParticipantOut]
+
+
+class InvitationIn(Schema):
+    username: str = Field(max_length=150, description="The writer to invite.")
+
+
+class SentInvitation(Schema):
+    id: int
+    thread: ThreadRef
+    invitee: str
+    invited_by: str
+    status: str
+    created_at: datetime
+
+
+class PostChange(Schema):
+    body: str = Field(description="The post's new text; the old one is kept as a revision.")
+
+
+class Revision(Schema):
+    number: int
+    body: str
+    words: int
+    created_at: datetime
+
+
+class RevisionList(Schema):
+    items: list[Revision] = Field(description="Newest first; the first is the current text.")

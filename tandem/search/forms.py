@@ -4,8 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from tandem.search.query import MAX_QUERY_LENGTH, ParsedQuery, parse
-from tandem.search.selectors import KINDS, MAX_PAGE
-from tandem.threads.models import Rating, Status, Warning
+from tandem.search.selectors import KINDS, MAX_PAGE, Filters
+from tandem.threads.models import Rating, Status, Thread, Warning
 
 
 class SearchForm(forms.Form):
@@ -82,3 +82,23 @@ class SearchForm(forms.Form):
         data["kind"] = data.get("kind") or "posts"
         data["sort"] = data.get("sort") or "relevance"
         return data
+
+    def filters(self, thread: Thread | None) -> Filters:
+        """The selectors' filters from the checked form (the page and the API both ask here).
+        ``thread`` is the scope's thread when the reader may read it (``search_scope``)."""
+        data = self.cleaned_data
+        if data["thread"] and thread is None:
+            # A thread this reader may not read, or none at all: the same empty answer.
+            return Filters(unreadable_thread=True)
+        return Filters(
+            tag=data["tag"].strip(),
+            rating=data["rating"],
+            warning=data["warning"],
+            status=data["status"],
+            muse=data["muse"],
+            writer=data["writer"].strip(),
+            mine=data["mine"],
+            after=data["after"],
+            before=data["before"],
+            thread=thread,
+        )

@@ -391,6 +391,22 @@ def search_writers(user: User, query: ParsedQuery, filters: Filters, sort: str):
     return writers.order_by("username")
 
 
+def search_scope(user: User, params) -> dict:
+    """The thread and muse a search is narrowed to (``thread``, ``muse`` in ``params``), each
+    None unless it exists and, for the thread, ``user`` may read it."""
+    thread = None
+    public_id = str(params.get("thread", "") or "")[:16]
+    if public_id:
+        found = Thread.objects.filter(public_id=public_id).first()
+        if found is not None and can_read(found, user):
+            thread = found
+    muse = None
+    muse_id = str(params.get("muse", "") or "")
+    if muse_id.isdigit():
+        muse = Muse.objects.filter(pk=int(muse_id), is_placeholder=False).first()
+    return {"thread": thread, "muse": muse}
+
+
 SEARCHES = {
     "threads": search_threads,
     "muses": search_muses,
@@ -444,4 +460,5 @@ __all__ = [
     "highlighted",
     "matching_posts",
     "search",
+    "search_scope",
 ]

@@ -7,18 +7,21 @@ from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from tandem.accounts.models import User
 from tandem.blocks.selectors import exclude_hidden_threads, has_blocks
-from tandem.moderation.selectors import thread_is_hidden
+from tandem.moderation.selectors import is_hidden_post, thread_is_hidden
 from tandem.muses.models import Muse
 from tandem.threads.models import (
     Invitation,
     InvitationStatus,
     Participant,
     Post,
+    PostRevision,
     Status,
     Tag,
     Thread,
@@ -26,6 +29,7 @@ from tandem.threads.models import (
     TurnMode,
     Visibility,
 )
+from tandem.threads.permissions import is_writer
 from tandem.threads.turns import awaited_writer_ids
 
 
@@ -389,3 +393,20 @@ def invite_suggestions(thread: Thread, actor: User, typed: str) -> list[User]:
         )
 
     return sorted(found, key=closeness)[:INVITE_SUGGESTIONS]
+
+
+def post_revisions_for(*, post: Post, reader: User) -> list[PostRevision]:
+    """A post's saved versions, newest first, for one of the thread's writers: a removed
+    post's (or one moderators hid) only for its own writer. Refused with PermissionDenied;
+    none saved (a removed post from an export without its text) is Http404. The revisions
+    page and the API both ask here."""
+    if not is_writer(post.thread, reader):
+        raise PermissionDenied("Only the thread's writers can see earlier versions of a post.")
+    if post.is_deleted and post.author_id != reader.pk:
+        raise PermissionDenied("This post was removed.")
+    if is_hidden_post(post) and post.author_id != reader.pk:
+        raise PermissionDenied("This post was removed by moderators.")
+    revisions = list(post.revisions.order_by("-number"))
+    if not revisions:
+        raise Http404("This post has no saved versions.")
+    return revisions

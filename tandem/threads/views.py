@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tandem.accounts.models import ReadingFont, ReadingSize, Theme
 from tandem.core import limits
 from tandem.exports.forms import ThreadExportForm
-from tandem.moderation.selectors import is_hidden_post, mark_hidden_posts
+from tandem.moderation.selectors import mark_hidden_posts
 from tandem.muses.selectors import muses_of_writer
 from tandem.notifications import services as notifications
 from tandem.threads import selectors, services
@@ -704,15 +704,7 @@ def post_restore(request: HttpRequest, public_id: str, number: int) -> HttpRespo
 def post_revisions(request: HttpRequest, public_id: str, number: int) -> HttpResponse:
     thread = get_readable_thread(request.user, public_id)
     post = get_object_or_404(Post.objects.select_related("muse"), thread=thread, number=number)
-    if not is_writer(thread, request.user):
-        raise PermissionDenied("Only the thread's writers can see earlier versions of a post.")
-    if post.is_deleted and post.author_id != request.user.pk:
-        raise PermissionDenied("This post was removed.")
-    if is_hidden_post(post) and post.author_id != request.user.pk:
-        raise PermissionDenied("This post was removed by moderators.")
-    revisions = list(post.revisions.order_by("-number"))
-    if not revisions:  # a removed post that came from an export without its text
-        raise Http404("This post has no saved versions.")
+    revisions = selectors.post_revisions_for(post=post, reader=request.user)
     by_number = {r.number: r for r in revisions}
 
     def chosen(name: str, default: int) -> int:

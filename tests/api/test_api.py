@@ -217,8 +217,8 @@ def test_the_session_works_for_the_sites_own_scripts_with_csrf(coffee_cart, writ
     assert coffee_cart.posts.count() == 0
 
 
-def test_the_api_is_rate_limited_per_writer_with_retry_after(writer_a, monkeypatch):
-    monkeypatch.setitem(limits.LIMITS, "api", ("3/m", "user_or_ip"))
+def test_the_api_is_rate_limited_per_token_with_retry_after(writer_a, monkeypatch):
+    monkeypatch.setitem(limits.LIMITS, "api", ("3/m", limits.LIMITS["api"][1]))
     alice = _api(_token(writer_a))
     assert [alice.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 200]
     response = alice.get("/api/v1/me")

@@ -209,6 +209,10 @@ def _api_form_post() -> Rule:
     return lambda role, visibility: frozenset({LOGIN} if role == "anonymous" else {BAD})
 
 
+def _api_post(kind: str) -> Callable[[World], dict]:
+    return lambda world: {"thread_id": world.thread.public_id, "number": world.numbers[kind]}
+
+
 def _owner_token(world: World) -> int:
     from tandem.api.models import AccessToken
 
@@ -858,12 +862,19 @@ ROUTES: dict[str, Route] = {
         Route("api-v1:me", signed_in(), never(NOT_ALLOWED), thread_independent=True),
         Route("api-v1:queue", signed_in(), never(NOT_ALLOWED), thread_independent=True),
         # The signed-in writer's own muses only, whoever asks.
-        Route("api-v1:muse_list", signed_in(), never(NOT_ALLOWED), thread_independent=True),
-        Route(
-            "api-v1:thread_detail",
-            _rule(lambda role, vis: role != "anonymous" and _reads(role, vis), login_required=True),
-            never(NOT_ALLOWED),
-            kwargs=lambda world: {"thread_id": world.thread.public_id},
+        Route("api-v1:muse_list", signed_in(), _api_form_post(), thread_independent=True),
+        *(
+            Route(
+                name,
+                _rule(
+                    lambda role, vis: role != "anonymous" and _reads(role, vis),
+                    login_required=True,
+                ),
+                never(NOT_ALLOWED),
+                kwargs=lambda world: {"thread_id": world.thread.public_id},
+            )
+            # A thread, and who writes in it (tandem/api/writing.py).
+            for name in ("api-v1:thread_detail", "api-v1:thread_people")
         ),
         Route(
             "api-v1:thread_posts",
@@ -877,6 +888,37 @@ ROUTES: dict[str, Route] = {
             _api_form_post(),
             kwargs=lambda world: {"thread_id": world.thread.public_id},
             data=_reply,
+        ),
+        # ---- writing through the API (tandem/api/writing.py): the pages' own services and
+        # forms; PATCH and DELETE are tests/api's (the matrix asks GET and POST: 405 here).
+        Route("api-v1:muse_new", signed_in(), _api_form_post(), thread_independent=True),
+        Route(
+            "api-v1:muse_change",
+            never(NOT_ALLOWED),
+            never(NOT_ALLOWED),
+            kwargs=lambda world: {"muse_id": world.muses["owner"].pk},
+            thread_independent=True,
+        ),
+        *(
+            Route(name, signed_in(), _api_form_post(), thread_independent=True)
+            for name in ("api-v1:thread_list", "api-v1:thread_new")
+        ),
+        Route(
+            "api-v1:thread_invitation",
+            never(NOT_ALLOWED),
+            _api_form_post(),
+            kwargs=lambda world: {"thread_id": world.thread.public_id},
+        ),
+        *(
+            Route(name, never(NOT_ALLOWED), never(NOT_ALLOWED), kwargs=_api_post("P2"))
+            for name in ("api-v1:post_change", "api-v1:post_remove")
+        ),
+        # The thread's writers, as the post's revisions page.
+        Route(
+            "api-v1:post_history",
+            only("owner", "participant"),
+            never(NOT_ALLOWED),
+            kwargs=_api_post("P2"),
         ),
         Route("api-tokens", signed_in(), signed_in(), thread_independent=True),
         Route(
@@ -908,6 +950,30 @@ ROUTES: dict[str, Route] = {
                 thread_independent=True,
             )
             for name in ("tracked-turn", "tracked-archive", "tracked-delete")
+        ),
+        # ---- notifications, search and exports through the API (issue 11, item 1): the
+        # writer's own notifications and export jobs (another's job is a 404); searching
+        # with no words is a 400 naming ``q`` (its results' rules are tests/api's).
+        Route("api-v1:notification_list", signed_in(), never(NOT_ALLOWED), thread_independent=True),
+        Route(
+            "api-v1:notification_mark_read",
+            never(NOT_ALLOWED),
+            _api_form_post(),
+            thread_independent=True,
+        ),
+        Route("api-v1:search", _api_form_post(), never(NOT_ALLOWED), thread_independent=True),
+        Route(
+            "api-v1:export_create", never(NOT_ALLOWED), _api_form_post(), thread_independent=True
+        ),
+        *(
+            Route(
+                name,
+                OWNER_ONLY_OBJECT,
+                never(NOT_ALLOWED),
+                content="export",
+                kwargs=lambda world: {"export_id": world.export_job.pk},
+            )
+            for name in ("api-v1:export_detail", "api-v1:export_download")
         ),
         Route("api-v1:tracked_list", signed_in(), _api_form_post(), thread_independent=True),
         Route("api-v1:tracked_create", signed_in(), _api_form_post(), thread_independent=True),

@@ -129,21 +129,35 @@ def test_settings_form_shows_and_saves_each_kind(as_alice, public):
     ]
 
 
+def _start_thread(client, muse, **tags):
+    fields = {
+        "title": "T",
+        "muse": muse.pk,
+        "rating": "not_rated",
+        "visibility": "private",
+        "turn_mode": "ordered",
+    }
+    return client.post(reverse("thread-new"), {**fields, **tags})
+
+
 def test_the_form_refuses_too_many_tags_across_kinds(as_alice, ivy):
-    response = as_alice.post(
-        reverse("thread-new"),
-        {
-            "title": "T",
-            "muse": ivy.pk,
-            "rating": "not_rated",
-            "visibility": "private",
-            "turn_mode": "ordered",
-            "fandoms": ", ".join(f"f{i}" for i in range(50)),
-            "tags": ", ".join(f"t{i}" for i in range(50)),
-        },
+    response = _start_thread(
+        as_alice,
+        ivy,
+        fandoms=", ".join(f"f{i}" for i in range(50)),
+        tags=", ".join(f"t{i}" for i in range(50)),
     )
     assert response.status_code == 200
     assert "at most 75" in response.content.decode()
+    assert not Thread.objects.exists()
+
+
+def test_a_null_character_in_a_tag_is_a_sentence_not_a_500(as_alice, ivy):
+    # The tags field's own NUL check sees the list, not each tag: on PostgreSQL this was
+    # an error from the database.
+    response = _start_thread(as_alice, ivy, tags="slow\x00burn")
+    assert response.status_code == 200
+    assert "Tags may not contain null characters." in response.content.decode()
     assert not Thread.objects.exists()
 
 

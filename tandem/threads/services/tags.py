@@ -42,6 +42,10 @@ def tag_names(raw: Iterable[str], *, field: str = "tags") -> list[str]:
     on ``field`` saying which limit was passed."""
     names: dict[str, str] = {}
     for name in raw:
+        if "\x00" in str(name):
+            # PostgreSQL refuses NUL in text; a form's own NUL check looks at the list the
+            # tags field makes, not inside each tag, so every caller is answered here.
+            raise ValidationError({field: "Tags may not contain null characters."})
         name = normalise_tag(name)
         if not name:
             continue

@@ -1,0 +1,273 @@
+"""Writing through ``/api/v1/`` (issue 11, item 1): muses, threads, invitations, and changing
+one's own posts.
+
+Each operation does what its page does, through the page's own form and service: the muse
+form and ``muse_create``/``muse_update``; the new-thread form and ``thread_create``;
+``invitation_create`` (which owns who may be invited, blocks included); ``post_edit`` (a
+revision per change), ``post_delete`` and ``selectors.post_revisions_for``. Input is a JSON
+object, checked first by its schema, then by the page's form (so NUL characters and the
+pages' limits are refused alike); what the form refuses is a 400 naming the field, what the
+service refuses a 400 ``refused`` (or the 403 of its ``PermissionDenied``). A thread the
+caller may not read is a 404, as its page is.
+
+The operations are registered on ``api`` in ``api.py`` and share its authentication (unsafe
+methods need a read-and-write token), error handlers and error shape.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Status
+
+from tandem.api import schemas
+from tandem.api.api import (
+    ERRORS,
+    _counted,
+    _error,
+    _muse,
+    _muse_ref,
+    _post,
+    _refused,
+    _thread,
+    _thread_fields,
+    _thread_ref,
+    api,
+)
+from tandem.core import limits
+from tandem.muses.forms import MuseForm
+from tandem.muses.models import Muse
+from tandem.muses.selectors import muses_of_writer
+from tandem.muses.services import EDITABLE_FIELDS, muse_create, muse_update
+from tandem.threads import selectors as thread_selectors
+from tandem.threads import services as thread_services
+from tandem.threads.forms import InviteForm, PostEditForm, ThreadCreateForm
+from tandem.threads.models import Participant, Post, Thread, Visibility
+from tandem.threads.models import Status as ThreadStatus
+from tandem.threads.permissions import get_readable_thread
+
+THREADS_PAGE_MAX = 100
+StatusName = Literal[tuple(ThreadStatus.values)]
+VisibilityName = Literal[tuple(Visibility.values)]
+
+router = Router(tags=["writing"])
+
+
+def _form_refused(request: HttpRequest, form: Form, detail: str) -> HttpResponse:
+    """The page's form said no: a 400 with its errors per field (``__all__`` for the form)."""
+    fields = {name: list(errors) for name, errors in form.errors.items()}
+    return _error(request, 400, detail, "invalid", fields)
+
+
+def _saved(request: HttpRequest, form: Form, detail: str, save, status: int = 200):
+    """Validate ``form``, then call ``save(cleaned_data)``; answer its result or the refusal."""
+    if not form.is_valid():
+        return _form_refused(request, form, detail)
+    try:
+        document = save(form.cleaned_data)
+    except ValidationError as error:
+        return _refused(request, error)
+    return Status(status, document)
+
+
+# ------------------------------------------------------------------ muses
+
+
+# On ``api`` itself: ``GET /muses`` is there, and an address lives in one router (in another
+# router the same address would be a second URL pattern that never sees a POST).
+@api.post("/muses", response={201: schemas.Muse, **ERRORS}, summary="Create a muse")
+def muse_new(request, payload: schemas.MuseIn):
+    """As the new-muse page, without a picture (add one on the muse's page)."""
+    _counted(request)
+    return _saved(
+        request,
+        MuseForm(payload.dict()),
+        "The muse was not created.",
+        lambda data: _muse(muse_create(owner=request.user, **_muse_fields(data))),
+        201,
+    )
+
+
+@router.patch(
+    "/muses/{muse_id}", response={200: schemas.Muse, **ERRORS}, summary="Change one of your muses"
+)
+def muse_change(request, muse_id: int, payload: schemas.MuseChange):
+    """Only the fields sent change. Another writer's muse is a 404, as its edit page is."""
+    _counted(request)
+    muse = get_object_or_404(Muse, pk=muse_id, owner=request.user)
+    data = {name: getattr(muse, name) for name in EDITABLE_FIELDS}
+    data.update(payload.dict(exclude_unset=True))
+    return _saved(
+        request,
+        MuseForm(data),
+        "The muse was not changed.",
+        lambda cleaned: _muse(muse_update(muse=muse, writer=request.user, **_muse_fields(cleaned))),
+    )
+
+
+def _muse_fields(cleaned: dict) -> dict:
+    return {name: value for name, value in cleaned.items() if name in EDITABLE_FIELDS}
+
+
+# ------------------------------------------------------------------ threads
+
+
+def _writers_threads(user):
+    """The threads the writer has a muse in, as their queue counts them."""
+    mine = Participant.objects.filter(writer=user, left_at__isnull=True).values("thread_id")
+    return Thread.objects.filter(pk__in=mine)
+
+
+@router.get("/threads", response={200: schemas.ThreadPage, **ERRORS}, summary="Your threads")
+def thread_list(
+    request,
+    status: StatusName | None = None,
+    visibility: VisibilityName | None = None,
+    cursor: int | None = Query(None, ge=1, description="next_cursor of the previous page."),
+    limit: int = Query(50, ge=1, le=THREADS_PAGE_MAX),
+):
+    """The threads you write in, newest started first."""
+    _counted(request)
+    threads = _writers_threads(request.user).order_by("-pk")
+    if status:
+        threads = threads.filter(status=status)
+    if visibility:
+        threads = threads.filter(visibility=visibility)
+    if cursor:
+        threads = threads.filter(pk__lt=cursor)
+    found = list(threads[: limit + 1])
+    more = len(found) > limit
+    found = found[:limit]
+    return {
+        "items": [{**_thread_fields(t), "created_at": t.created_at} for t in found],
+        "next_cursor": found[-1].pk if more else None,
+    }
+
+
+@router.post("/threads", response={201: schemas.Thread, **ERRORS}, summary="Start a thread")
+def thread_new(request, payload: schemas.ThreadIn):
+    """As the new-thread page: with one of your muses (not archived) as its first writer."""
+    _counted(request)
+    limits.hit(request, "thread-create")
+    data = payload.dict()
+    for field in thread_services.TAG_FIELDS.values():
+        data[field] = ",".join(data[field])
+    form = ThreadCreateForm(data, muses=muses_of_writer(request.user, include_archived=False))
+    return _saved(
+        request,
+        form,
+        "The thread was not started.",
+        lambda cleaned: _thread(thread_services.thread_create(owner=request.user, **cleaned)),
+        201,
+    )
+
+
+@router.get(
+    "/threads/{thread_id}/participants",
+    response={200: schemas.ParticipantList, **ERRORS},
+    summary="Who writes in a thread, in posting order",
+)
+def thread_people(request, thread_id: str):
+    _counted(request)
+    thread = get_readable_thread(request.user, thread_id[:16])
+    active = thread_selectors.thread_participants(thread)
+    awaited = {p.pk for p in thread_selectors.awaited_participants(thread, active)}
+    return {
+        "items": [
+            {
+                "muse": _muse_ref(p),
+                "position": p.position,
+                "joined_at": p.joined_at,
+                "awaited": p.pk in awaited,
+            }
+            for p in active
+        ]
+    }
+
+
+@router.post(
+    "/threads/{thread_id}/invitations",
+    response={201: schemas.SentInvitation, **ERRORS},
+    summary="Invite a writer to your thread",
+)
+def thread_invitation(request, thread_id: str, payload: schemas.InvitationIn):
+    """The thread's owner only (others: 403). A writer who blocked you or whom you blocked
+    gets the same answer as a name nobody has, as on the thread's settings page."""
+    _counted(request)
+    thread = get_readable_thread(request.user, thread_id[:16])
+    limits.hit(request, "invite")
+
+    def invite(cleaned: dict) -> dict:
+        invitation = thread_services.invitation_create(
+            thread=thread, actor=request.user, username=cleaned["username"]
+        )
+        return {
+            "id": invitation.pk,
+            "thread": _thread_ref(thread),
+            "invitee": invitation.invitee.username,
+            "invited_by": request.user.username,
+            "status": invitation.status,
+            "created_at": invitation.created_at,
+        }
+
+    return _saved(request, InviteForm(payload.dict()), "Nobody was invited.", invite, 201)
+
+
+# ------------------------------------------------------------------ posts
+
+
+def _thread_post(request: HttpRequest, thread_id: str, number: int) -> Post:
+    thread = get_readable_thread(request.user, thread_id[:16])
+    return get_object_or_404(
+        Post.objects.select_related("thread", "muse", "author"), thread=thread, number=number
+    )
+
+
+POST_PATH = "/threads/{thread_id}/posts/{number}"
+
+
+@router.patch(POST_PATH, response={200: schemas.Post, **ERRORS}, summary="Edit your post")
+def post_change(request, thread_id: str, number: int, payload: schemas.PostChange):
+    """As the post's edit page: your own post, while you still write in the thread; the
+    text it had is kept as a revision. A removed post must be restored first (400)."""
+    _counted(request)
+    post = _thread_post(request, thread_id, number)
+    return _saved(
+        request,
+        PostEditForm(payload.dict()),
+        "The post was not changed.",
+        lambda cleaned: _post(
+            thread_services.post_edit(post=post, writer=request.user, body=cleaned["body"])
+        ),
+    )
+
+
+@router.delete(POST_PATH, response={200: schemas.Post, **ERRORS}, summary="Remove your post")
+def post_remove(request, thread_id: str, number: int):
+    """As the page's Remove: the post keeps its number and turn, shows as removed, and can be
+    restored on the page for a while. Removing it again changes nothing."""
+    _counted(request)
+    post = _thread_post(request, thread_id, number)
+    return _post(thread_services.post_delete(post=post, writer=request.user))
+
+
+@router.get(
+    POST_PATH + "/revisions",
+    response={200: schemas.RevisionList, **ERRORS},
+    summary="A post's earlier versions",
+)
+def post_history(request, thread_id: str, number: int):
+    """For the thread's writers, as its revisions page (a removed post's: its writer only)."""
+    _counted(request)
+    post = _thread_post(request, thread_id, number)
+    revisions = thread_selectors.post_revisions_for(post=post, reader=request.user)
+    return {
+        "items": [
+            {"number": r.number, "body": r.body, "words": r.word_count, "created_at": r.created_at}
+            for r in revisions
+        ]
+    }
