@@ -260,6 +260,21 @@ def cmd_queue(args: argparse.Namespace) -> int:
             )
             # Text, not markup: a title may well hold "[OOC]" or "[/]".
             table.add_row(*(Text(cell) for cell in cells))
+    # Threads kept on other sites: their own section, whose turn from the writer's side.
+    elsewhere = sorted(queue.get("elsewhere", []), key=lambda tracked: tracked["turn"] != "mine")
+    if table.rows and elsewhere:
+        table.add_section()
+    for number, tracked in enumerate(elsewhere):
+        overdue = " (overdue)" if tracked.get("overdue") else ""
+        cells = (
+            "elsewhere" if number == 0 else "",
+            f"{tracked['title']}{overdue} · {tracked['site'] or 'another site'}",
+            tracked["url"],
+            _waited(tracked.get("waiting_seconds")),
+            "you" if tracked["turn"] == "mine" else tracked["partner"] or "your partner",
+            tracked["muse"]["name"] if tracked.get("muse") else "",
+        )
+        table.add_row(*(Text(cell) for cell in cells))
     if table.rows:
         console.print(table)
     else:

@@ -62,6 +62,18 @@ def test_the_queue_from_flags_the_environment_or_the_config_file(
     assert "your turn" in out and "Coffee cart" in out and coffee_cart.public_id in out
     assert f"{ivy.name} (alice)" in out
     assert "[bold]Lanterns[/bold] [OOC]" in out  # a title is text, not rich's markup
+    assert "elsewhere" not in out
+
+    # A thread kept on another site is in the same table, in a section of its own.
+    from tandem.tracking.services import tracked_create
+
+    tracked_create(
+        writer=writer_a, title="Salt Roads", url="https://bea.example/p/9", partner="bea"
+    )
+    code, out, _ = _tandem(capsys, "queue", "--server", live_server.url, "--token", token)
+    assert code == 0
+    assert "elsewhere" in out and "Salt Roads · bea.example" in out
+    assert "https://bea.example/p/9" in out
 
     code, out, _ = _tandem(capsys, "queue", "--json", "--server", live_server.url, "--token", token)
     assert json.loads(out)["your_turn"][0]["thread"]["id"] == coffee_cart.public_id
