@@ -230,6 +230,23 @@ class ThreadIn(Schema):
     turn_mode: str = Field("ordered", description="ordered or free")
 
 
+class ThreadChange(Schema):
+    """A change to a thread's details (its owner only): only the fields sent change, checked
+    by the settings page's own form."""
+
+    title: str | None = Field(None, max_length=200)
+    summary: str | None = Field(None, max_length=5000)
+    rating: str | None = Field(None, description="not_rated, general, teen, mature, explicit")
+    warnings: list[str] | None = Field(None, description="Archive warnings (the whole list).")
+    fandoms: list[Tag] | None = None
+    relationships: list[Tag] | None = None
+    characters: list[Tag] | None = None
+    tags: list[Tag] | None = Field(None, description="Freeform tags (the whole list).")
+    visibility: str | None = Field(None, description="private, unlisted or public")
+    turn_mode: str | None = Field(None, description="ordered or free")
+    status: str | None = Field(None, description="active, paused, complete or abandoned")
+
+
 class ParticipantOut(Schema):
     muse: MuseRef
     position: int | None = Field(description="Place in the posting order (ordered threads).")

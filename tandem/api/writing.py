@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -45,10 +45,16 @@ from tandem.muses.selectors import muses_of_writer
 from tandem.muses.services import EDITABLE_FIELDS, muse_create, muse_update
 from tandem.threads import selectors as thread_selectors
 from tandem.threads import services as thread_services
-from tandem.threads.forms import InviteForm, PostEditForm, ThreadCreateForm
+from tandem.threads.forms import (
+    InviteForm,
+    PostEditForm,
+    ThreadCreateForm,
+    ThreadEditForm,
+    thread_edit_values,
+)
 from tandem.threads.models import Participant, Post, Thread, Visibility
 from tandem.threads.models import Status as ThreadStatus
-from tandem.threads.permissions import get_readable_thread
+from tandem.threads.permissions import get_readable_thread, is_owner
 
 THREADS_PAGE_MAX = 100
 StatusName = Literal[tuple(ThreadStatus.values)]
@@ -164,6 +170,33 @@ def thread_new(request, payload: schemas.ThreadIn):
         lambda cleaned: _thread(thread_services.thread_create(owner=request.user, **cleaned)),
         201,
     )
+
+
+# On ``api`` itself, beside ``GET /threads/{thread_id}`` (one address, one router).
+@api.patch(
+    "/threads/{thread_id}",
+    response={200: schemas.Thread, **ERRORS},
+    summary="Change a thread's details (its owner)",
+)
+def thread_change(request, thread_id: str, payload: schemas.ThreadChange):
+    """As the thread's settings page: title, summary, rating, warnings, tags, visibility, turn
+    order and status; only the fields sent change. Another writer in it gets a 403, anyone
+    who may not read it a 404."""
+    _counted(request)
+    thread = get_readable_thread(request.user, thread_id)
+    if not is_owner(thread, request.user):
+        raise PermissionDenied("Only the thread's owner can change its details.")
+    data = thread_edit_values(thread)
+    for name, value in payload.dict(exclude_unset=True).items():
+        if value is None:
+            continue  # null means "leave it", as a field not sent does
+        data[name] = ",".join(value) if name in thread_services.TAG_FIELDS.values() else value
+
+    def save(cleaned: dict) -> dict:
+        thread_services.thread_update(thread=thread, actor=request.user, **cleaned)
+        return _thread(Thread.objects.get(pk=thread.pk))
+
+    return _saved(request, ThreadEditForm(data), "The thread was not changed.", save)
 
 
 @router.get(

@@ -8,7 +8,13 @@ from django.urls import reverse
 from tandem.muses.models import MuseIcon
 from tandem.threads.directory import DEFAULT_SORT, SORTS, DirectoryFilters
 from tandem.threads.models import Rating, Status, TagCategory, TurnMode, Visibility, Warning
-from tandem.threads.services import MAX_TAG_LENGTH, MAX_TAGS, TAG_FIELDS, tag_names
+from tandem.threads.services import (
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    TAG_FIELDS,
+    tag_names,
+    thread_tags_by_category,
+)
 from tandem.threads.services.tags import tagged_names
 
 
@@ -130,6 +136,24 @@ class ThreadCreateForm(ThreadMetadataForm):
 
 class ThreadEditForm(ThreadMetadataForm):
     status = forms.ChoiceField(choices=Status.choices)
+
+
+def thread_edit_values(thread) -> dict:
+    """What ``ThreadEditForm`` holds for ``thread`` as it stands: the settings page starts
+    from it, and the API's partial change fills in what was not sent."""
+    return {
+        "title": thread.title,
+        "summary": thread.summary,
+        "rating": thread.rating,
+        "warnings": thread.warnings,
+        **{
+            TAG_FIELDS[category]: ", ".join(t.name for t in tags)
+            for category, tags in thread_tags_by_category(thread).items()
+        },
+        "visibility": thread.visibility,
+        "turn_mode": thread.turn_mode,
+        "status": thread.status,
+    }
 
 
 class InviteForm(forms.Form):

@@ -25,6 +25,7 @@ from tandem.threads.forms import (
     PreviewForm,
     ThreadCreateForm,
     ThreadEditForm,
+    thread_edit_values,
 )
 from tandem.threads.models import Invitation, Participant, Post
 from tandem.threads.permissions import (
@@ -351,20 +352,7 @@ def thread_settings(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _thread_edit_form(thread, data=None) -> ThreadEditForm:
-    initial = {
-        "title": thread.title,
-        "summary": thread.summary,
-        "rating": thread.rating,
-        "warnings": thread.warnings,
-        **{
-            services.TAG_FIELDS[category]: ", ".join(t.name for t in tags)
-            for category, tags in services.thread_tags_by_category(thread).items()
-        },
-        "visibility": thread.visibility,
-        "turn_mode": thread.turn_mode,
-        "status": thread.status,
-    }
-    return ThreadEditForm(data, initial=initial)
+    return ThreadEditForm(data, initial=thread_edit_values(thread))
 
 
 def _invite_form(thread, data=None) -> InviteForm:

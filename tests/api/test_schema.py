@@ -71,6 +71,7 @@ CONFIG = SchemathesisConfig.from_dict(
                     ("POST", "/api/v1/muses"),
                     ("PATCH", "/api/v1/muses/{muse_id}"),
                     ("POST", "/api/v1/threads"),
+                    ("PATCH", "/api/v1/threads/{thread_id}"),
                     ("POST", "/api/v1/threads/{thread_id}/invitations"),
                     ("PATCH", "/api/v1/threads/{thread_id}/posts/{number}"),
                 )

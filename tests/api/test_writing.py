@@ -223,6 +223,53 @@ def test_participants_in_posting_order_and_private_threads_are_404_to_strangers(
     _error(stranger.get("/api/v1/threads/nosuchthread/participants"), 404, "not_found")
 
 
+def test_the_owner_changes_a_threads_details_field_by_field(coffee_cart, writer_a):
+    path = f"/api/v1/threads/{coffee_cart.public_id}"
+    response = _client(writer_a).patch(
+        path,
+        {"title": "Coffee cart, later", "tags": ["slow burn", "Rain"], "status": "paused"},
+        content_type=JSON,
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["title"] == "Coffee cart, later"
+    coffee_cart.refresh_from_db()
+    assert (coffee_cart.title, coffee_cart.status) == ("Coffee cart, later", "paused")
+    # What was not sent stays as it was.
+    assert (coffee_cart.visibility, coffee_cart.turn_mode) == ("private", "ordered")
+    assert sorted(coffee_cart.tags.values_list("name", flat=True)) == ["Rain", "slow burn"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"title": "  "}, "title"),
+        ({"rating": "gory"}, "rating"),
+        ({"status": "gone"}, "status"),
+        ({"tags": [f"t{i}" for i in range(80)]}, "tags"),
+    ],
+)
+def test_a_bad_change_is_a_400_naming_the_field_and_changes_nothing(
+    coffee_cart, writer_a, payload, field
+):
+    path = f"/api/v1/threads/{coffee_cart.public_id}"
+    body = _error(_client(writer_a).patch(path, payload, content_type=JSON), 400)
+    assert field in body["fields"], body
+    coffee_cart.refresh_from_db()
+    assert (coffee_cart.title, coffee_cart.status) == ("Coffee cart", "active")
+
+
+def test_only_the_owner_changes_a_thread_and_strangers_get_404(
+    coffee_cart, make_writer, writer_a, writer_b
+):
+    path = f"/api/v1/threads/{coffee_cart.public_id}"
+    change = {"title": "Mine now"}
+    _error(_client(writer_b).patch(path, change, content_type=JSON), 403, "forbidden")
+    _error(_client(make_writer("carol")).patch(path, change, content_type=JSON), 404)
+    _error(_client(writer_a, "read").patch(path, change, content_type=JSON), 403, "read_only")
+    coffee_cart.refresh_from_db()
+    assert coffee_cart.title == "Coffee cart"
+
+
 # ------------------------------------------------------------------ invitations
 
 
