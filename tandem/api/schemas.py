@@ -230,6 +230,16 @@ class ThreadIn(Schema):
     turn_mode: str = Field("ordered", description="ordered or free")
 
 
+class Icon(Schema):
+    id: int
+    keywords: str
+    image_url: str = Field(description="The picture, as the pages show it.")
+
+
+class IconList(Schema):
+    items: list[Icon]
+
+
 class ThreadChange(Schema):
     """A change to a thread's details (its owner only): only the fields sent change, checked
     by the settings page's own form."""

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from typing import Literal
 
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
 
 from tandem.api import schemas
 from tandem.api.api import (
@@ -39,10 +40,17 @@ from tandem.api.api import (
     api,
 )
 from tandem.core import limits
-from tandem.muses.forms import MuseForm
-from tandem.muses.models import Muse
+from tandem.exports.selectors import absolute_url
+from tandem.muses.forms import IconForm, MuseForm
+from tandem.muses.models import Muse, MuseIcon
 from tandem.muses.selectors import muses_of_writer
-from tandem.muses.services import EDITABLE_FIELDS, muse_create, muse_update
+from tandem.muses.services import (
+    EDITABLE_FIELDS,
+    icon_add,
+    icon_delete,
+    muse_create,
+    muse_update,
+)
 from tandem.threads import selectors as thread_selectors
 from tandem.threads import services as thread_services
 from tandem.threads.forms import (
@@ -63,13 +71,13 @@ VisibilityName = Literal[tuple(Visibility.values)]
 router = Router(tags=["writing"])
 
 
-def _form_refused(request: HttpRequest, form: Form, detail: str) -> HttpResponse:
+def _form_refused(request: HttpRequest, form: forms.Form, detail: str) -> HttpResponse:
     """The page's form said no: a 400 with its errors per field (``__all__`` for the form)."""
     fields = {name: list(errors) for name, errors in form.errors.items()}
     return _error(request, 400, detail, "invalid", fields)
 
 
-def _saved(request: HttpRequest, form: Form, detail: str, save, status: int = 200):
+def _saved(request: HttpRequest, form: forms.Form, detail: str, save, status: int = 200):
     """Validate ``form``, then call ``save(cleaned_data)``; answer its result or the refusal."""
     if not form.is_valid():
         return _form_refused(request, form, detail)
@@ -113,6 +121,48 @@ def muse_change(request, muse_id: int, payload: schemas.MuseChange):
         "The muse was not changed.",
         lambda cleaned: _muse(muse_update(muse=muse, writer=request.user, **_muse_fields(cleaned))),
     )
+
+
+ICONS_PATH = "/muses/{muse_id}/icons"
+
+
+def _icon(icon: MuseIcon) -> dict:
+    return {"id": icon.pk, "keywords": icon.keywords, "image_url": absolute_url(icon.image.url)}
+
+
+def _own_muse(request: HttpRequest, muse_id: int) -> Muse:
+    # Another writer's muse is a 404, as its icons page is.
+    return get_object_or_404(Muse, pk=muse_id, owner=request.user)
+
+
+@router.get(ICONS_PATH, response={200: schemas.IconList, **ERRORS}, summary="A muse's icons")
+def icon_list(request, muse_id: int):
+    _counted(request)
+    return {"items": [_icon(icon) for icon in _own_muse(request, muse_id).icons.all()]}
+
+
+@router.post(ICONS_PATH, response={201: schemas.Icon, **ERRORS}, summary="Add an icon")
+def icon_new(request, muse_id: int, keywords: Form[str], image: File[UploadedFile]):
+    """As the muse's icons page: a ``multipart/form-data`` upload (``image``: PNG, JPEG, GIF
+    or WebP, at most 5 MB; ``keywords``), checked and resized by the same service."""
+    _counted(request)
+    muse = _own_muse(request, muse_id)
+    form = IconForm({"keywords": keywords}, {"image": image})
+    return _saved(
+        request,
+        form,
+        "The icon was not added.",
+        lambda cleaned: _icon(icon_add(muse=muse, writer=request.user, **cleaned)),
+        201,
+    )
+
+
+@router.delete(ICONS_PATH + "/{icon_id}", response={204: None, **ERRORS}, summary="Remove an icon")
+def icon_remove(request, muse_id: int, icon_id: int):
+    _counted(request)
+    icon = get_object_or_404(MuseIcon, pk=icon_id, muse=_own_muse(request, muse_id))
+    icon_delete(icon=icon, writer=request.user)
+    return Status(204, None)
 
 
 def _muse_fields(cleaned: dict) -> dict:

@@ -70,6 +70,7 @@ CONFIG = SchemathesisConfig.from_dict(
                 for method, path in (
                     ("POST", "/api/v1/muses"),
                     ("PATCH", "/api/v1/muses/{muse_id}"),
+                    ("POST", "/api/v1/muses/{muse_id}/icons"),
                     ("POST", "/api/v1/threads"),
                     ("PATCH", "/api/v1/threads/{thread_id}"),
                     ("POST", "/api/v1/threads/{thread_id}/invitations"),

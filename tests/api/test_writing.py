@@ -113,6 +113,51 @@ def test_a_muse_is_changed_field_by_field_and_others_muses_are_404(writer_a, ivy
     _error(alice.patch("/api/v1/muses/ivy", {"name": "x"}, content_type=JSON), 400, "invalid")
 
 
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (120, 90), "#1d5c8c").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_muses_icons_are_added_listed_and_removed(writer_a, ivy):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    alice = _client(writer_a)
+    path = f"/api/v1/muses/{ivy.pk}/icons"
+    image = SimpleUploadedFile("winter.png", _png(), content_type="image/png")
+    response = alice.post(path, {"keywords": "winter coat", "image": image})
+    assert response.status_code == 201, response.content
+    icon = response.json()
+    assert icon["keywords"] == "winter coat" and icon["image_url"].startswith("http")
+    assert [i["id"] for i in alice.get(path).json()["items"]] == [icon["id"]]
+    assert ivy.icons.count() == 1
+
+    not_an_image = SimpleUploadedFile("x.png", b"GIF89a nonsense", content_type="image/png")
+    body = _error(alice.post(path, {"keywords": "broken", "image": not_an_image}), 400)
+    assert body["fields"], body
+    assert ivy.icons.count() == 1
+
+    assert alice.delete(f"{path}/{icon['id']}").status_code == 204
+    assert ivy.icons.count() == 0
+
+
+def test_another_writers_muse_icons_are_404(writer_a, writer_b, ivy):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bram = _client(writer_b)
+    path = f"/api/v1/muses/{ivy.pk}/icons"
+    _error(bram.get(path), 404, "not_found")
+    image = SimpleUploadedFile("w.png", _png(), content_type="image/png")
+    _error(bram.post(path, {"keywords": "mine now", "image": image}), 404, "not_found")
+    assert ivy.icons.count() == 0
+    image = SimpleUploadedFile("w.png", _png(), content_type="image/png")
+    _error(_client(writer_a, "read").post(path, {"keywords": "k", "image": image}), 403)
+
+
 # ------------------------------------------------------------------ threads
 
 

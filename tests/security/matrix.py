@@ -873,8 +873,9 @@ ROUTES: dict[str, Route] = {
                 never(NOT_ALLOWED),
                 kwargs=lambda world: {"thread_id": world.thread.public_id},
             )
-            # A thread, and who writes in it (tandem/api/writing.py).
-            for name in ("api-v1:thread_detail", "api-v1:thread_people")
+            # A thread (thread_change is its PATCH, at the same address), and who writes in
+            # it (tandem/api/writing.py).
+            for name in ("api-v1:thread_detail", "api-v1:thread_change", "api-v1:thread_people")
         ),
         Route(
             "api-v1:thread_posts",
@@ -897,6 +898,27 @@ ROUTES: dict[str, Route] = {
             never(NOT_ALLOWED),
             never(NOT_ALLOWED),
             kwargs=lambda world: {"muse_id": world.muses["owner"].pk},
+            thread_independent=True,
+        ),
+        # A muse's icons: its owner's only (another writer's muse is a 404). The matrix's
+        # POST carries no picture: a 400 naming ``image`` for anyone signed in, before any
+        # muse is looked up (adding one is tests/api's).
+        *(
+            Route(
+                name,
+                OWNER_ONLY_OBJECT,
+                _api_form_post(),
+                kwargs=lambda world: {"muse_id": world.muses["owner"].pk},
+                thread_independent=True,
+            )
+            # One address: the list (GET) and adding an icon (POST).
+            for name in ("api-v1:icon_list", "api-v1:icon_new")
+        ),
+        Route(
+            "api-v1:icon_remove",
+            never(NOT_ALLOWED),
+            never(NOT_ALLOWED),
+            kwargs=lambda world: {"muse_id": world.muses["owner"].pk, "icon_id": 1},
             thread_independent=True,
         ),
         *(
