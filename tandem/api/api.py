@@ -276,6 +276,12 @@ def _tracked(tracked: TrackedThread, now) -> dict:
     }
 
 
+def form_refused(request: HttpRequest, form, detail: str) -> HttpResponse:
+    """A page's form said no: a 400 with its errors per field (``__all__`` for the form)."""
+    fields = {name: list(errors) for name, errors in form.errors.items()}
+    return _error(request, 400, detail, "invalid", fields)
+
+
 def _refused(request: HttpRequest, error: ValidationError) -> HttpResponse:
     fields = error.message_dict if hasattr(error, "error_dict") else {}
     return _error(request, 400, " ".join(error.messages), "refused", fields)
@@ -401,13 +407,7 @@ def thread_reply(request, thread_id: str, payload: schemas.PostIn):
         muses=type(muses[0]).objects.filter(pk__in=[m.pk for m in muses]),
     )
     if not form.is_valid():
-        return _error(
-            request,
-            400,
-            "The reply was not posted.",
-            "invalid",
-            {name: list(errors) for name, errors in form.errors.items()},
-        )
+        return form_refused(request, form, "The reply was not posted.")
     limits.hit(request, "post")
     try:
         post = thread_services.post_create(

@@ -29,7 +29,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from tandem.api import schemas
-from tandem.api.api import ERRORS, _counted, _error, _thread_ref
+from tandem.api.api import ERRORS, _counted, _error, _thread_ref, form_refused
 from tandem.core import limits
 from tandem.exports import services as export_services
 from tandem.exports.forms import ThreadExportForm
@@ -224,11 +224,6 @@ def _job(job: ExportJob) -> dict:
     }
 
 
-def _form_errors(request: HttpRequest, form, detail: str) -> HttpResponse:
-    fields = {name: list(errors) for name, errors in form.errors.items()}
-    return _error(request, 400, detail, "invalid", fields)
-
-
 def _own_job(request: HttpRequest, export_id: int) -> ExportJob:
     return get_object_or_404(export_jobs_of(request.user), pk=export_id)
 
@@ -293,7 +288,7 @@ def search(request, params: Query[SearchIn]):
     limits.hit(request, "search")
     form = SearchForm(params.dict())
     if not form.is_valid():
-        return _form_errors(request, form, "The search could not be made.")
+        return form_refused(request, form, "The search could not be made.")
     data = form.cleaned_data
     filters = form.filters(search_selectors.search_scope(request.user, request.GET)["thread"])
     results = search_selectors.search(
@@ -332,7 +327,7 @@ def export_create(request, payload: ExportIn):
     thread = get_readable_thread(request.user, payload.thread)
     form = ThreadExportForm({"format": payload.format, "include_ooc": payload.include_ooc})
     if not form.is_valid():
-        return _form_errors(request, form, "Choose one of the download formats.")
+        return form_refused(request, form, "Choose one of the download formats.")
     limits.hit(request, "export")
     try:
         result = export_services.thread_export_request(

@@ -20,7 +20,7 @@ from typing import Literal
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
@@ -29,7 +29,6 @@ from tandem.api import schemas
 from tandem.api.api import (
     ERRORS,
     _counted,
-    _error,
     _muse,
     _muse_ref,
     _post,
@@ -38,6 +37,7 @@ from tandem.api.api import (
     _thread_fields,
     _thread_ref,
     api,
+    form_refused,
 )
 from tandem.core import limits
 from tandem.exports.selectors import absolute_url
@@ -71,16 +71,10 @@ VisibilityName = Literal[tuple(Visibility.values)]
 router = Router(tags=["writing"])
 
 
-def _form_refused(request: HttpRequest, form: forms.Form, detail: str) -> HttpResponse:
-    """The page's form said no: a 400 with its errors per field (``__all__`` for the form)."""
-    fields = {name: list(errors) for name, errors in form.errors.items()}
-    return _error(request, 400, detail, "invalid", fields)
-
-
 def _saved(request: HttpRequest, form: forms.Form, detail: str, save, status: int = 200):
     """Validate ``form``, then call ``save(cleaned_data)``; answer its result or the refusal."""
     if not form.is_valid():
-        return _form_refused(request, form, detail)
+        return form_refused(request, form, detail)
     try:
         document = save(form.cleaned_data)
     except ValidationError as error:
