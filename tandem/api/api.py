@@ -7,6 +7,8 @@ token (or a signed-in session with its CSRF token).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -257,7 +259,16 @@ def _post(post: Post) -> dict:
     }
 
 
+def _tracked_items(request: HttpRequest, found: Iterable[TrackedThread]) -> list[dict]:
+    """The writer's tracked threads as the API shows them, ``overdue`` worked out once."""
+    now = timezone.now()
+    found = list(found)
+    tracking_selectors.mark_overdue(found, request.user, now)
+    return [_tracked(t, now) for t in found]
+
+
 def _tracked(tracked: TrackedThread, now) -> dict:
+    """One tracked thread (``overdue`` set by ``tracking_selectors.mark_overdue``)."""
     return {
         "id": tracked.pk,
         "title": tracked.title,
@@ -270,8 +281,9 @@ def _tracked(tracked: TrackedThread, now) -> dict:
         "turn_since": tracked.turn_since,
         "waiting_seconds": int((now - tracked.turn_since).total_seconds()),
         "remind_after_days": tracked.remind_after_days,
-        "overdue": tracked.is_overdue(now),
+        "overdue": tracked.overdue,
         "archived": tracked.is_archived,
+        "converted_to": tracked.converted_to.public_id if tracked.converted_to else None,
         "notes": tracked.notes,
     }
 
@@ -325,7 +337,7 @@ def queue(request):
             }
             for i in found.invitations
         ],
-        "elsewhere": [_tracked(t, now) for t in tracking_selectors.tracked_of(request.user)],
+        "elsewhere": _tracked_items(request, tracking_selectors.tracked_of(request.user)),
     }
 
 
@@ -434,9 +446,8 @@ def thread_reply(request, thread_id: str, payload: schemas.PostIn):
 )
 def tracked_list(request, archived: bool = Query(False, description="The archived ones.")):
     _counted(request)
-    now = timezone.now()
     found = tracking_selectors.tracked_of(request.user, archived=archived)
-    return {"items": [_tracked(t, now) for t in found]}
+    return {"items": _tracked_items(request, found)}
 
 
 @api.post(
@@ -454,7 +465,7 @@ def tracked_create(request, payload: schemas.TrackedIn):
         )
     except ValidationError as error:
         return _refused(request, error)
-    return Status(201, _tracked(tracked, timezone.now()))
+    return Status(201, _tracked_items(request, [tracked])[0])
 
 
 @api.post(
@@ -468,7 +479,7 @@ def tracked_turn(request, tracked_id: int, payload: schemas.TurnIn):
     _counted(request)
     tracked = tracking_selectors.get_own_tracked(request.user, tracked_id)
     tracked = tracking_services.tracked_set_turn(tracked=tracked, turn=payload.turn)
-    return _tracked(tracked, timezone.now())
+    return _tracked_items(request, [tracked])[0]
 
 
 # Notifications, search and exports (tandem/api/reading.py, which uses the helpers above).

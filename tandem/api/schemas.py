@@ -82,8 +82,13 @@ class TrackedThread(Schema):
     turn_since: datetime = Field(description="When the turn last flipped.")
     waiting_seconds: int
     remind_after_days: int | None
-    overdue: bool = Field(description="Your turn for longer than remind_after_days.")
+    overdue: bool = Field(
+        description="Your turn for longer than remind_after_days (else your usual reminder)."
+    )
     archived: bool
+    converted_to: str | None = Field(
+        description="The Tandem thread (public id) its text was imported into, if it moved here."
+    )
     notes: str
 
 

@@ -187,18 +187,18 @@ def _uid(date: CalendarDate, writer: User) -> str:
     # Stable for as long as the thread and the writer exist: moving a date changes the
     # event, it does not add one.
     host = urlsplit(settings.TANDEM_SITE_URL).hostname or "tandem"
-    return f"{date.kind}-{date.thread.public_id}-{writer.pk}@{host}"
+    return f"{date.kind}-{date.key}-{writer.pk}@{host}"
 
 
 def _event(request: HttpRequest, writer: User, date: CalendarDate) -> icalendar.Event:
-    thread = date.thread
-    title = _text(thread.title)
+    title = _text(date.title)
     event = icalendar.Event()
     event.add("uid", _uid(date, writer))
     event.add("dtstamp", date.since)
-    event.add("url", _reply_url(request, thread))
+    event.add("url", request.build_absolute_uri(date.link))
     if date.kind == "reminder":
-        event.add("summary", f"Your turn in “{title}” (reminder)")
+        where = f" on {_text(date.site)}" if date.site else ""
+        event.add("summary", f"Your turn in “{title}”{where} (reminder)")
         event.add("dtstart", date.at)
         event.add("dtend", date.at + REMINDER_LENGTH)
         event.add("description", f"It has been your turn since {_when(date.since, writer)}.")

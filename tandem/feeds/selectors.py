@@ -37,6 +37,7 @@ from tandem.threads.models import (
     Visibility,
 )
 from tandem.threads.selectors import QueueEntry, dormant_at, writer_queue
+from tandem.tracking.models import TrackedThread, Turn
 
 FEED_LENGTH = 50
 CALENDAR_LENGTH = 100
@@ -145,10 +146,20 @@ class CalendarDate:
     """One date in a writer's calendar: a reminder falling due, or a thread going dormant."""
 
     kind: str  # "reminder" | "dormant"
-    thread: Thread
+    title: str
+    # Stable while the thread lives: a Tandem thread's public id, "elsewhere-<pk>" for a
+    # thread kept on another site.
+    key: str
+    # Where to reply: a path on this site, or the other site's own link.
+    link: str
     at: datetime
     # When what decided the date last changed (the turn moving, the last post).
     since: datetime
+    site: str = ""  # the other site, for a thread kept elsewhere
+
+
+def _reply_path(thread: Thread) -> str:
+    return thread.get_absolute_url() + "?page=last#reply"
 
 
 def _calendar_threads(writer: User) -> QuerySet[Thread]:
@@ -159,8 +170,9 @@ def _calendar_threads(writer: User) -> QuerySet[Thread]:
 
 
 def reminder_dates(writer: User) -> list[CalendarDate]:
-    """When each reminder of the writer falls due (``ThreadWriterState.remind_at``, kept by
-    ``notifications.reminders`` while a turn is theirs), soonest first."""
+    """When each reminder of the writer falls due, soonest first: ``remind_at`` of their
+    Tandem threads (``ThreadWriterState``, kept by ``notifications.reminders`` while a turn
+    is theirs) and of the threads they keep elsewhere (``TrackedThread``)."""
     states = (
         ThreadWriterState.objects.filter(
             writer=writer, remind_at__isnull=False, thread__in=_calendar_threads(writer)
@@ -168,12 +180,33 @@ def reminder_dates(writer: User) -> list[CalendarDate]:
         .select_related("thread")
         .order_by("remind_at", "pk")[:CALENDAR_LENGTH]
     )
-    return [
+    dates = [
         CalendarDate(
-            "reminder", state.thread, state.remind_at, state.thread.turn_since or state.remind_at
+            "reminder",
+            state.thread.title,
+            state.thread.public_id,
+            _reply_path(state.thread),
+            state.remind_at,
+            state.thread.turn_since or state.remind_at,
         )
         for state in states
     ]
+    kept = TrackedThread.objects.filter(
+        writer=writer, remind_at__isnull=False, archived_at__isnull=True, turn=Turn.MINE
+    ).order_by("remind_at", "pk")[:CALENDAR_LENGTH]
+    dates += [
+        CalendarDate(
+            "reminder",
+            tracked.title,
+            f"elsewhere-{tracked.pk}",
+            tracked.url or tracked.get_absolute_url(),
+            tracked.remind_at,
+            tracked.turn_since,
+            site=tracked.site,
+        )
+        for tracked in kept
+    ]
+    return sorted(dates, key=lambda date: date.at)[:CALENDAR_LENGTH]
 
 
 def dormant_dates(writer: User) -> list[CalendarDate]:
@@ -183,7 +216,12 @@ def dormant_dates(writer: User) -> list[CalendarDate]:
     threads = _calendar_threads(writer).order_by(last_activity.desc(), "-pk")[:CALENDAR_LENGTH]
     return [
         CalendarDate(
-            "dormant", thread, dormant_at(thread), thread.last_post_at or thread.created_at
+            "dormant",
+            thread.title,
+            thread.public_id,
+            _reply_path(thread),
+            dormant_at(thread),
+            thread.last_post_at or thread.created_at,
         )
         for thread in threads
     ]

@@ -37,6 +37,14 @@ class PendingImport(models.Model):
     thread = models.ForeignKey(
         "threads.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A thread the writer kept elsewhere and is moving here: archived once this is imported.
+    tracked = models.ForeignKey(
+        "tracking.TrackedThread",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

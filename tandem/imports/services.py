@@ -43,6 +43,8 @@ from tandem.threads.services import (
     history_write,
     thread_recount_words,
 )
+from tandem.tracking.models import TrackedThread
+from tandem.tracking.services import tracked_converted
 from tandem.writing import markup
 from tandem.writing.dialogue import find_dialogue
 from tandem.writing.wordcount import count_words
@@ -210,7 +212,12 @@ def import_propose(
     muses: Sequence[Muse],
     filename: str = "",
     fmt: str = "auto",
+    tracked: TrackedThread | None = None,
 ) -> PendingImport:
+    """Propose how ``data`` splits into posts. ``tracked``: the owner's thread kept elsewhere
+    whose text this is (it is archived, linked to the new thread, once the import is done)."""
+    if tracked is not None and tracked.writer_id != owner.pk:
+        raise PermissionDenied("That thread kept elsewhere is not yours.")
     title = title.strip()
     if not title:
         raise ValidationError({"title": "The imported thread needs a title."})
@@ -228,6 +235,7 @@ def import_propose(
         muses=[{"id": m.pk, "name": m.name, "writer": m.owner.username} for m in muses],
         posts=[_post_dict(p) for p in proposal.posts],
         warnings=warnings,
+        tracked=tracked,
     )
 
 
@@ -348,6 +356,8 @@ def import_run(pending: PendingImport) -> PendingImport:
         return pending
     pending.status, pending.thread, pending.done = ImportStatus.DONE, thread, pending.total
     pending.save(update_fields=["status", "thread", "done", "updated_at"])
+    if pending.tracked is not None:
+        tracked_converted(tracked=pending.tracked, thread=thread)
     return pending
 
 

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,6 +12,8 @@ from tandem.imports.models import ImportStatus, PendingImport
 from tandem.imports.review import paragraphs
 from tandem.imports.sources import SourceError, check_size
 from tandem.muses.selectors import muses_of_writer
+from tandem.tracking.models import TrackedThread
+from tandem.tracking.selectors import get_own_tracked
 
 
 def _upload_bytes(form: ImportForm) -> tuple[bytes, str]:
@@ -29,12 +31,12 @@ def _upload_bytes(form: ImportForm) -> tuple[bytes, str]:
 @require_http_methods(["GET", "POST"])
 @limit("import")
 def import_new(request: HttpRequest) -> HttpResponse:
+    tracked = _tracked_to_convert(request)
     form = ImportForm(
         request.POST or None,
         request.FILES or None,
         muses=muses_of_writer(request.user, include_archived=False),
-        # A thread kept elsewhere links here with its title ("convert into a Tandem thread").
-        initial={"title": request.GET.get("title", "")[:200]},
+        initial={"title": tracked.title if tracked else request.GET.get("title", "")[:200]},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -50,12 +52,24 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 muses=muses,
                 filename=filename,
                 fmt=form.cleaned_data["format"],
+                tracked=tracked,
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             return redirect(pending)
-    return render(request, "imports/import_new.html", {"form": form})
+    return render(request, "imports/import_new.html", {"form": form, "tracked": tracked})
+
+
+def _tracked_to_convert(request: HttpRequest) -> TrackedThread | None:
+    """A thread kept elsewhere links here to move its text to Tandem (``?tracked=ID``, kept
+    in the form's address on POST): the writer's own only, anyone else's is a 404."""
+    value = request.GET.get("tracked", "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Http404("No such thread kept elsewhere.")
+    return get_own_tracked(request.user, int(value))
 
 
 def _own_import(request: HttpRequest, pk: int) -> PendingImport:

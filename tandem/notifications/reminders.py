@@ -2,7 +2,8 @@
 
 While a turn is a writer's, ``ThreadWriterState.remind_at`` holds when to nudge them (set
 when the turn comes to them, cleared when it moves on), so finding what is due is one
-indexed query however many threads there are.
+indexed query however many threads there are. Threads kept elsewhere
+(``tracking.TrackedThread.remind_at``) are nudged the same way.
 """
 
 from __future__ import annotations
@@ -59,7 +60,49 @@ def enqueue_due_reminders() -> int:
         if claimed:
             send_reminder.enqueue(state.pk)
             count += 1
+    return count + _enqueue_due_tracked(now)
+
+
+def _enqueue_due_tracked(now) -> int:
+    from tandem.notifications.tasks import send_tracked_reminder
+    from tandem.tracking.models import TrackedThread
+    from tandem.tracking.selectors import usual_reminder_days
+
+    count = 0
+    for tracked in TrackedThread.objects.filter(remind_at__lte=now).select_related("writer"):
+        days = tracked.reminder_days(usual_reminder_days(tracked.writer)) or 1
+        # Claimed as above: the next nudge, if the turn is still theirs, comes ``days`` later.
+        claimed = TrackedThread.objects.filter(pk=tracked.pk, remind_at=tracked.remind_at).update(
+            remind_at=now + timedelta(days=days)
+        )
+        if claimed:
+            send_tracked_reminder.enqueue(tracked.pk)
+            count += 1
     return count
+
+
+def send_tracked(tracked_id: int) -> str:
+    """Nudge a writer about a thread they keep on another site."""
+    from tandem.notifications.services import notify
+    from tandem.tracking.models import TrackedThread
+
+    tracked = TrackedThread.objects.select_related("writer").filter(pk=tracked_id).first()
+    if tracked is None:
+        return "gone"
+    if not tracked.is_my_turn or tracked.is_archived:
+        return "no longer their turn"
+    waited = (timezone.now() - tracked.turn_since).days
+    where = f" on {tracked.site}" if tracked.site else ""
+    notify(
+        recipient=tracked.writer,
+        kind=Kind.REMINDER,
+        thread=None,
+        actor=None,
+        text=f"“{tracked.title}”{where} has waited {waited} day{'s' if waited != 1 else ''} "
+        "for your reply.",
+        url=tracked.get_absolute_url(),
+    )
+    return "sent"
 
 
 def send(state_id: int) -> str:

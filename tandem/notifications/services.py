@@ -562,4 +562,8 @@ def preferences_update(
     prefs.quiet_hours_start, prefs.quiet_hours_end = quiet_hours_start, quiet_hours_end
     prefs.reminder_days = reminder_days
     prefs.save()
+    from tandem.tracking.services import reschedule_reminders
+
+    # Threads kept elsewhere without a reminder of their own follow the usual one.
+    reschedule_reminders(writer)
     return prefs

@@ -53,3 +53,10 @@ def send_reminder(state_id: int) -> str:
     from tandem.notifications import reminders
 
     return reminders.send(state_id)
+
+
+@task()
+def send_tracked_reminder(tracked_id: int) -> str:
+    from tandem.notifications import reminders
+
+    return reminders.send_tracked(tracked_id)

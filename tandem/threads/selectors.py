@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -168,20 +169,34 @@ def pending_invitations(user: User) -> QuerySet[Invitation]:
     )
 
 
+def _counted(found: QuerySet) -> Subquery:
+    """``found``'s row count as a subquery, to add several counts up in one query."""
+    return Subquery(
+        found.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("*")).values("n")
+    )
+
+
 def your_turn_count(user: User) -> int:
-    """How many threads wait on this writer (for the navigation), in one query."""
+    """How many threads wait on this writer (for the navigation), in one query: Tandem
+    threads whose turn is theirs, and threads they keep elsewhere that say "my turn"."""
+    from tandem.tracking.models import TrackedThread, Turn
+
     mine = Participant.objects.filter(writer=user, left_at__isnull=True)
     muted = ThreadWriterState.objects.filter(writer=user, is_muted=True).values("thread_id")
     ordered_mine = Q(turn_mode=TurnMode.ORDERED, next_participant__writer=user)
     free_awaiting = Q(turn_mode=TurnMode.FREE) & (
         Q(last_poster__isnull=True) | ~Q(last_poster__writer=user)
     )
-    return (
+    here = (
         Thread.objects.filter(pk__in=mine.values("thread_id"), status=Status.ACTIVE)
         .exclude(pk__in=muted)
         .filter(ordered_mine | free_awaiting)
-        .count()
     )
+    elsewhere = TrackedThread.objects.filter(writer=user, turn=Turn.MINE, archived_at__isnull=True)
+    counts = User.objects.filter(pk=user.pk).values_list(
+        Coalesce(_counted(here), 0), Coalesce(_counted(elsewhere), 0)
+    )
+    return sum(counts.first() or (0, 0))
 
 
 def thread_posts(thread: Thread) -> QuerySet[Post]:

@@ -7,7 +7,7 @@ writer last said, and its waiting time runs from the moment they last flipped it
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -40,7 +40,20 @@ class TrackedThread(models.Model):
         "remind after (days)",
         null=True,
         blank=True,
-        help_text="Mark it overdue when it has been your turn for longer than this.",
+        help_text="Nudge me and mark it overdue when it has been my turn for longer than this "
+        "(empty: my usual reminder setting, if any).",
+    )
+    # When to nudge the writer next, while the turn is theirs (kept by ``services``; moved on
+    # by each reminder sent): finding what is due is one indexed query.
+    remind_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+    # The Tandem thread its text was imported into, once the writer moved it here.
+    converted_to = models.ForeignKey(
+        "threads.Thread",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     notes = models.TextField(max_length=5000, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
@@ -77,8 +90,18 @@ class TrackedThread(models.Model):
     def tag_list(self) -> list[str]:
         return [tag.strip() for tag in self.tags.split(",") if tag.strip()]
 
-    def is_overdue(self, now=None) -> bool:
-        """Their turn has waited on the writer longer than the reminder they set."""
-        if not (self.is_my_turn and self.remind_after_days):
-            return False
-        return (now or timezone.now()) - self.turn_since > timedelta(days=self.remind_after_days)
+    def reminder_days(self, usual_days: int | None) -> int | None:
+        """Its own reminder, else the writer's usual one (their notification settings)."""
+        return self.remind_after_days or usual_days
+
+    def due_reminder(self, usual_days: int | None) -> datetime | None:
+        """When the first nudge falls due: only while it is the writer's turn here."""
+        days = self.reminder_days(usual_days)
+        if not (days and self.is_my_turn and not self.is_archived):
+            return None
+        return self.turn_since + timedelta(days=days)
+
+    def is_overdue(self, usual_days: int | None, now: datetime | None = None) -> bool:
+        """Their turn has waited on the writer longer than the reminder that applies."""
+        due = self.due_reminder(usual_days)
+        return due is not None and (now or timezone.now()) > due

@@ -3,6 +3,7 @@ a stranger's id is a 404)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,10 +18,29 @@ from tandem.tracking.models import TrackedThread, Turn
 
 def tracked_of(writer: User, *, archived: bool | None = False) -> QuerySet[TrackedThread]:
     """A writer's tracked threads, longest waiting first (``archived=None``: all)."""
-    found = TrackedThread.objects.filter(writer=writer).select_related("muse")
+    found = TrackedThread.objects.filter(writer=writer).select_related("muse", "converted_to")
     if archived is not None:
         found = found.filter(archived_at__isnull=not archived)
     return found.order_by("turn_since", "pk")
+
+
+def usual_reminder_days(writer: User) -> int | None:
+    """The writer's general reminder (notification settings), for tracked threads without
+    their own."""
+    from tandem.notifications.models import NotificationSettings
+
+    return (
+        NotificationSettings.objects.filter(writer=writer)
+        .values_list("reminder_days", flat=True)
+        .first()
+    )
+
+
+def mark_overdue(tracked: Iterable[TrackedThread], writer: User, now: datetime) -> None:
+    """Set ``overdue`` on each of one writer's tracked threads (one settings lookup)."""
+    usual_days = usual_reminder_days(writer)
+    for one in tracked:
+        one.overdue = one.is_overdue(usual_days, now)
 
 
 def get_own_tracked(writer: User, pk: int) -> TrackedThread:
@@ -43,8 +63,9 @@ class Elsewhere:
 def elsewhere_queue(writer: User, *, now: datetime | None = None) -> Elsewhere:
     now = now or timezone.now()
     queue = Elsewhere()
-    for tracked in tracked_of(writer):
-        tracked.overdue = tracked.is_overdue(now)
+    kept = list(tracked_of(writer))
+    mark_overdue(kept, writer, now)
+    for tracked in kept:
         (queue.your_turn if tracked.turn == Turn.MINE else queue.waiting).append(tracked)
     return queue
 

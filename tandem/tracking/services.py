@@ -8,6 +8,9 @@ spreadsheet import all call these.
 - The site, when not given, is the link's host name.
 - Flipping the turn restarts the waiting clock only when the turn really changes, so a
   double click does not reset how long a partner has kept the writer waiting.
+- While it is the writer's turn, ``remind_at`` holds when to nudge them (their own
+  "remind after" days, else their usual reminder); every write that can move it sets it
+  again, so the scheduler finds what is due with one indexed query.
 - A spreadsheet is imported row by row: each good row is saved (in its own savepoint), each
   bad one is reported with its line and why; one bad row never loses the others.
 """
@@ -25,8 +28,10 @@ from django.utils import timezone
 from tandem.accounts.models import User
 from tandem.muses.models import Muse
 from tandem.muses.selectors import muses_of_writer
+from tandem.threads.models import Thread
 from tandem.tracking import spreadsheet
 from tandem.tracking.models import TrackedThread, Turn
+from tandem.tracking.selectors import usual_reminder_days
 
 MAX_TRACKED_PER_WRITER = 1000
 
@@ -83,6 +88,10 @@ def _check_text(tracked: TrackedThread) -> None:
             raise ValidationError({name: "Null characters are not allowed."})
 
 
+def _schedule(tracked: TrackedThread) -> None:
+    tracked.remind_at = tracked.due_reminder(usual_reminder_days(tracked.writer))
+
+
 def _save(tracked: TrackedThread) -> TrackedThread:
     _check_muse(tracked.writer, tracked.muse)
     _check_text(tracked)
@@ -90,6 +99,7 @@ def _save(tracked: TrackedThread) -> TrackedThread:
     if not tracked.site:
         tracked.site = site_of(tracked.url)
     tracked.full_clean()
+    _schedule(tracked)
     tracked.save()
     return tracked
 
@@ -156,14 +166,38 @@ def tracked_set_turn(*, tracked: TrackedThread, turn: str) -> TrackedThread:
     if turn not in Turn.values:
         raise ValidationError({"turn": "Say mine or theirs."})
     _turn(tracked, turn)
-    tracked.save(update_fields=["turn", "turn_since"])
+    _schedule(tracked)
+    tracked.save(update_fields=["turn", "turn_since", "remind_at"])
     return tracked
 
 
 def tracked_archive(*, tracked: TrackedThread, archived: bool = True) -> TrackedThread:
     if archived != tracked.is_archived:
         tracked.archived_at = timezone.now() if archived else None
-        tracked.save(update_fields=["archived_at"])
+        _schedule(tracked)
+        tracked.save(update_fields=["archived_at", "remind_at"])
+    return tracked
+
+
+def reschedule_reminders(writer: User) -> int:
+    """The writer changed their usual reminder: due dates for their tracked threads again."""
+    usual_days = usual_reminder_days(writer)
+    changed = []
+    for tracked in TrackedThread.objects.filter(writer=writer, archived_at__isnull=True):
+        due = tracked.due_reminder(usual_days)
+        if due != tracked.remind_at:
+            tracked.remind_at = due
+            changed.append(tracked)
+    TrackedThread.objects.bulk_update(changed, ["remind_at"], batch_size=200)
+    return len(changed)
+
+
+def tracked_converted(*, tracked: TrackedThread, thread: Thread) -> TrackedThread:
+    """Its text became a Tandem thread: it is archived, with a link to where it lives now."""
+    tracked.converted_to = thread
+    tracked.archived_at = tracked.archived_at or timezone.now()
+    _schedule(tracked)
+    tracked.save(update_fields=["converted_to", "archived_at", "remind_at"])
     return tracked
 
 

@@ -47,9 +47,7 @@ def tracked_list(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Now tracking “{form.cleaned_data['title']}”.")
         return redirect("tracked-list")
     active = list(selectors.tracked_of(request.user))
-    now = timezone.now()
-    for tracked in active:
-        tracked.overdue = tracked.is_overdue(now)
+    selectors.mark_overdue(active, request.user, timezone.now())
     return render(
         request,
         "tracking/tracked_list.html",

@@ -7,7 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tandem.tracking import services
+from tandem.imports.models import ImportStatus, PendingImport
+from tandem.tracking import selectors, services
 from tandem.tracking.models import TrackedThread
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,7 @@ def test_add_archive_unarchive_delete(writer, client_for):
     client.post(reverse("tracked-archive", args=[tracked.pk]), {"archived": "0"})
     assert "elsewhere · c.example" in client.get("/").content.decode()
     edit = client.get(reverse("tracked-edit", args=[tracked.pk])).content.decode()
-    assert "/import/?title=Tide" in edit  # convert: the import page, title filled in
+    assert f"/import/?tracked={tracked.pk}" in edit  # convert: the import page starts from it
     assert 'value="Tide"' in client.get("/import/?title=Tide").content.decode()
     client.post(reverse("tracked-delete", args=[tracked.pk]))
     assert not TrackedThread.objects.exists()
@@ -107,3 +108,62 @@ def test_bad_upload_is_a_message_not_a_500(writer, client_for):
     )
     assert response.status_code == 200 and "not UTF-8" in response.content.decode()
     assert not TrackedThread.objects.exists()
+
+
+CONVERTED_TEXT = """ivy kept the lamp low & read the letter twice before she folded it away.
+
+---
+
+hale watched her do it — said nothing, which was its own kind of answer.
+"""
+
+
+def test_a_thread_kept_elsewhere_converts_into_a_tandem_thread(
+    as_alice, writer_a, writer_b, ivy, hale
+):
+    """Its import page starts from it; once imported, it is archived with a link to the new
+    thread, and it leaves the queue."""
+    tracked = services.tracked_create(
+        writer=writer_a, title="Letters", url="https://example.tumblr.com/post/4", muse=ivy
+    )
+    edit = as_alice.get(reverse("tracked-edit", args=[tracked.pk]))
+    start = f"{reverse('import-new')}?tracked={tracked.pk}"
+    assert start.encode() in edit.content
+    page = as_alice.get(start)
+    assert page.context["form"].initial["title"] == "Letters"
+    assert "You are moving “Letters” from example.tumblr.com" in page.content.decode()
+    response = as_alice.post(
+        start,
+        {
+            "title": "Letters",
+            "text": CONVERTED_TEXT,
+            "format": "auto",
+            "muses": [ivy.pk],
+            "other_muses": f"{hale.name}={writer_b.username}",
+        },
+    )
+    pending = PendingImport.objects.get()
+    assert response.status_code == 302 and pending.tracked == tracked
+    form = {f"text-{i}": p["text"] for i, p in enumerate(pending.posts)}
+    form.update({f"muse-{i}": p["muse"] or hale.pk for i, p in enumerate(pending.posts)})
+    as_alice.post(pending.get_absolute_url(), {**form, "title": "Letters", "action": "import"})
+    pending.refresh_from_db()
+    tracked.refresh_from_db()
+    assert pending.status == ImportStatus.DONE
+    assert tracked.converted_to == pending.thread and tracked.is_archived
+    assert tracked.remind_at is None
+    assert selectors.elsewhere_queue(writer_a).your_turn == []
+    listing = as_alice.get(reverse("tracked-list")).content.decode()
+    assert f'moved to <a href="{pending.thread.get_absolute_url()}">Letters</a>' in listing
+    edit = as_alice.get(reverse("tracked-edit", args=[tracked.pk])).content.decode()
+    assert "Moved to Tandem" in edit
+
+
+@pytest.mark.parametrize("value", ["mine", "12x", "-1"])
+def test_converting_someone_elses_or_a_bad_id_is_a_404(as_bram, writer_a, value):
+    """Another writer's tracked thread, or no number at all: not found, nothing made."""
+    tracked = services.tracked_create(writer=writer_a, title="Private")
+    ident = str(tracked.pk) if value == "mine" else value
+    response = as_bram.get(f"{reverse('import-new')}?tracked={ident}")
+    assert response.status_code == 404
+    assert b"Private" not in response.content
