@@ -69,3 +69,42 @@ def test_import_a_spreadsheet_through_the_mapping_step(new_context, page_problem
     page.get_by_role("link", name="Your queue").click()
     expect(page.get_by_text("elsewhere · x.example")).to_be_visible()
     assert page_problems == []
+
+
+MOVED_TEXT = """maren set the lantern on the sill & waited — the harbour was too quiet tonight.
+
+---
+
+maren counted the boats twice. one was missing, & she knew whose it was.
+"""
+
+
+def test_move_a_thread_kept_elsewhere_into_tandem(new_context, page_problems, screenshots_dir):
+    """From the tracked thread's page to the import and back: once imported, it is archived
+    with a link to the new thread."""
+    page = _writer_with_muse(new_context(), "movewright", "Maren")
+    page.goto("/elsewhere/")
+    page.get_by_label("Title").fill("Quiet harbour")
+    page.get_by_label("Link").fill("https://harbour.example/t/5")
+    page.get_by_role("button", name="Track thread").click()
+    page.get_by_role("link", name="Edit Quiet harbour").click()
+    page.get_by_role("link", name="Import its text as a Tandem thread").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import a thread")
+    expect(page.get_by_text("You are moving “Quiet harbour” from harbour.example")).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("Quiet harbour")
+    page.get_by_label("Paste the thread").fill(MOVED_TEXT)
+    page.get_by_label("Maren", exact=True).check()
+    check_accessibility(page)
+    shoot(page, screenshots_dir, "97-move-elsewhere-import")
+    page.get_by_role("button", name="Propose the split").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the import")
+    page.get_by_role("button", name="Import 2 posts").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Quiet harbour")
+
+    page.goto("/elsewhere/")
+    archived = page.get_by_role("region", name="Archived")
+    expect(archived.get_by_text("moved to")).to_be_visible()
+    archived.get_by_role("link", name="Quiet harbour", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Quiet harbour")
+    expect(page.get_by_role("list", name="Posts").get_by_role("listitem")).to_have_count(2)
+    assert page_problems == []
