@@ -216,6 +216,8 @@ TANDEM_AVATAR_MAX_BYTES = 5 * 1024 * 1024
 TANDEM_AVATAR_SIZE = 256
 TANDEM_POST_MAX_CHARS = 100_000
 TANDEM_POSTS_PER_PAGE = 20
+# Threads shown per section of the home queue before its "show all" link.
+TANDEM_QUEUE_WINDOW = 25
 # Imports and exports bigger than this many posts run on the worker with a progress bar.
 TANDEM_IMPORT_BACKGROUND_POSTS = int(os.environ.get("TANDEM_IMPORT_BACKGROUND_POSTS", "300"))
 TANDEM_EXPORT_BACKGROUND_POSTS = int(os.environ.get("TANDEM_EXPORT_BACKGROUND_POSTS", "1000"))

@@ -46,6 +46,9 @@ class QueueEntry:
     is_dormant: bool = False
 
 
+SECTIONS = ("your_turn", "writing", "waiting", "resting", "muted")
+
+
 @dataclass
 class Queue:
     your_turn: list[QueueEntry] = field(default_factory=list)
@@ -54,21 +57,21 @@ class Queue:
     resting: list[QueueEntry] = field(default_factory=list)
     muted: list[QueueEntry] = field(default_factory=list)
     invitations: list[Invitation] = field(default_factory=list)
+    # How many threads each section holds, shown or not (``writer_queue``'s window).
+    totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
 
     @property
     def your_turn_count(self) -> int:
-        return len(self.your_turn) + len(self.writing)
+        return self.totals["your_turn"] + self.totals["writing"]
 
     @property
     def is_empty(self) -> bool:
-        return not (
-            self.your_turn
-            or self.writing
-            or self.waiting
-            or self.resting
-            or self.muted
-            or self.invitations
-        )
+        return not (any(self.totals.values()) or self.invitations)
+
+    @property
+    def cut_short(self) -> list[str]:
+        """The sections with more threads than are shown."""
+        return [name for name in SECTIONS if self.totals[name] > len(getattr(self, name))]
 
 
 def _active_participants() -> QuerySet[Participant]:
@@ -104,59 +107,98 @@ def dormant_at(thread: Thread) -> datetime:
     return last_activity + timedelta(days=settings.TANDEM_DORMANT_DAYS)
 
 
-def writer_queue(user: User, *, now: datetime | None = None) -> Queue:
+def _queue_section(row: dict, states: dict, user_id: int) -> str:
+    """Which section of the queue a thread belongs in, from its cached turn state alone."""
+    state = states.get(row["pk"], {})
+    if state.get("is_muted"):
+        return "muted"
+    if row["status"] != Status.ACTIVE:
+        return "resting"
+    if row["turn_mode"] == TurnMode.ORDERED:
+        mine = row["next_participant__writer_id"] == user_id
+    else:
+        # Free order: everyone's move but whoever posted last (the writer is active here).
+        mine = row["last_poster__writer_id"] != user_id
+    if not mine:
+        return "waiting"
+    return "writing" if state.get("is_writing") else "your_turn"
+
+
+def writer_queue(user: User, *, now: datetime | None = None, window: int | None = None) -> Queue:
     """A writer's home page: their threads grouped by whose move it is.
 
-    A constant number of queries whatever the number of threads.
+    ``window``: at most that many threads per section, the first ones in its order, with
+    every section's total in ``Queue.totals``; None: every thread. A constant number of
+    queries whatever the number of threads, and only the threads shown are built as models
+    (one light row each for the rest), so a writer with hundreds of threads costs about
+    what one with a window's worth does.
     """
     now = now or timezone.now()
     mine = Participant.objects.filter(writer=user, left_at__isnull=True).values("thread_id")
+    rows = list(
+        Thread.objects.filter(pk__in=mine).values(
+            "pk",
+            "status",
+            "turn_mode",
+            "turn_since",
+            "last_post_at",
+            "created_at",
+            "next_participant__writer_id",
+            "last_poster__writer_id",
+        )
+    )
+    states = {
+        s["thread_id"]: s
+        for s in ThreadWriterState.objects.filter(writer=user, thread__in=mine).values(
+            "thread_id", "is_pinned", "is_writing", "is_muted"
+        )
+    }
+
+    def pinned(row: dict) -> bool:
+        return bool(states.get(row["pk"], {}).get("is_pinned"))
+
+    def oldest_first(row: dict):
+        return (not pinned(row), row["turn_since"] or now, row["pk"])
+
+    def latest_first(row: dict):
+        moment = row["last_post_at"] or row["created_at"]
+        return (not pinned(row), -moment.timestamp(), row["pk"])
+
+    sections: dict[str, list[dict]] = {name: [] for name in SECTIONS}
+    for row in rows:
+        sections[_queue_section(row, states, user.pk)].append(row)
+    shown: dict[str, list[int]] = {}
+    for name, found in sections.items():
+        found.sort(key=latest_first if name in ("resting", "muted") else oldest_first)
+        shown[name] = [row["pk"] for row in found[:window]]
+
     threads = (
-        Thread.objects.filter(pk__in=mine)
+        Thread.objects.filter(pk__in=[pk for pks in shown.values() for pk in pks])
         .select_related("last_poster")
         .prefetch_related(
             Prefetch("participants", queryset=_active_participants(), to_attr="active")
         )
-        .order_by("pk")
+        .in_bulk()
     )
-    states = {
-        s.thread_id: s for s in ThreadWriterState.objects.filter(writer=user, thread__in=mine)
-    }
-    queue = Queue()
-    for thread in threads:
-        state = states.get(thread.pk)
-        awaited = awaited_participants(thread, thread.active)
-        entry = QueueEntry(
-            thread=thread,
-            waiting_since=thread.turn_since,
-            awaited=awaited,
-            my_muses=[p for p in thread.active if p.writer_id == user.pk],
-            is_pinned=bool(state and state.is_pinned),
-            is_writing=bool(state and state.is_writing),
-            is_muted=bool(state and state.is_muted),
-            is_dormant=dormant_at(thread) < now,
-        )
-        if entry.is_muted:
-            queue.muted.append(entry)
-        elif thread.status != Status.ACTIVE:
-            queue.resting.append(entry)
-        elif any(p.writer_id == user.pk for p in awaited):
-            (queue.writing if entry.is_writing else queue.your_turn).append(entry)
-        else:
-            queue.waiting.append(entry)
-
-    def oldest_first(entry: QueueEntry):
-        return (not entry.is_pinned, entry.waiting_since or now)
-
-    def latest_first(entry: QueueEntry):
-        moment = entry.thread.last_post_at or entry.thread.created_at
-        return (not entry.is_pinned, -moment.timestamp())
-
-    queue.your_turn.sort(key=oldest_first)
-    queue.writing.sort(key=oldest_first)
-    queue.waiting.sort(key=oldest_first)
-    queue.resting.sort(key=latest_first)
-    queue.muted.sort(key=latest_first)
+    queue = Queue(totals={name: len(found) for name, found in sections.items()})
+    for name, pks in shown.items():
+        for pk in pks:
+            thread = threads.get(pk)
+            if thread is None:
+                continue  # deleted between the two reads
+            state = states.get(pk, {})
+            getattr(queue, name).append(
+                QueueEntry(
+                    thread=thread,
+                    waiting_since=thread.turn_since,
+                    awaited=awaited_participants(thread, thread.active),
+                    my_muses=[p for p in thread.active if p.writer_id == user.pk],
+                    is_pinned=bool(state.get("is_pinned")),
+                    is_writing=bool(state.get("is_writing")),
+                    is_muted=bool(state.get("is_muted")),
+                    is_dormant=dormant_at(thread) < now,
+                )
+            )
     queue.invitations = list(pending_invitations(user))
     return queue
 

@@ -63,7 +63,11 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(
             request, "threads/landing.html", {"threads": selectors.public_threads(limit=6)}
         )
-    queue = selectors.writer_queue(request.user)
+    # The first threads of each section; "show all" (?all=1) lists every one.
+    show_all = request.GET.get("all") == "1"
+    queue = selectors.writer_queue(
+        request.user, window=None if show_all else settings.TANDEM_QUEUE_WINDOW
+    )
     has_muses = muses_of_writer(request.user, include_archived=False).exists()
     # Threads kept on other sites share the queue's sections (tandem.tracking).
     elsewhere = elsewhere_queue(request.user)

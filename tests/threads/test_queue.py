@@ -341,3 +341,55 @@ def test_home_page_query_count_does_not_grow_with_threads(client, make_writer, m
     # The page really shows the 25 threads' groups.
     response = client.get("/")
     assert b"T24" in response.content
+
+
+# ---------------------------------------------------------------------------- the window
+
+
+def test_a_window_shows_each_sections_first_threads_and_counts_them_all(make_writer, make_muse):
+    """Windowed, each section is the start of the whole queue's section, in its order, and
+    the totals (and the navigation count) still count every thread."""
+    writer, partner = make_writer(), make_writer()
+    _fill_queue(writer, make_muse(writer, "Mine"), make_muse(partner, "Theirs"), 24)
+    whole = selectors.writer_queue(writer)
+    for window in (0, 1, 3):
+        part = selectors.writer_queue(writer, window=window)
+        for name in selectors.SECTIONS:
+            everything = getattr(whole, name)
+            assert titles(getattr(part, name)) == titles(everything)[:window], (window, name)
+            assert part.totals[name] == len(everything)
+        assert part.your_turn_count == selectors.your_turn_count(writer)
+        assert part.cut_short == [n for n in selectors.SECTIONS if len(getattr(whole, n)) > window]
+    assert whole.cut_short == []
+    assert whole.totals["waiting"] == 8 and whole.totals["muted"] == 4
+
+
+def test_the_home_page_shows_a_window_and_a_link_to_all(client, settings, make_writer, make_muse):
+    settings.TANDEM_QUEUE_WINDOW = 3
+    writer, partner = make_writer(), make_writer()
+    _fill_queue(writer, make_muse(writer, "Mine"), make_muse(partner, "Theirs"), 24)
+    client.force_login(writer)
+    page = client.get("/").content.decode()
+    assert page.count('class="card queue-item') == 3 * 5 + 4  # five sections, 4 invitations
+    assert 'href="?all=1#h-waiting">Show all 8 threads waiting on partners</a>' in page
+    assert 'Waiting on partners <span class="badge badge--soft">8</span>' in page
+    every = client.get("/?all=1").content.decode()
+    assert every.count('class="card queue-item') == 24 + 4
+    assert "Show all" not in every
+
+
+def test_the_queue_builds_only_the_threads_it_shows(make_writer, make_muse, monkeypatch):
+    """However many threads the writer has, a windowed queue makes models for the window
+    only (the others are light rows): its cost does not grow with them."""
+    writer, partner = make_writer(), make_writer()
+    _fill_queue(writer, make_muse(writer, "Mine"), make_muse(partner, "Theirs"), 30)
+    built = []
+    original = Thread.from_db.__func__
+
+    def counting(cls, db, field_names, values):
+        built.append(values)
+        return original(cls, db, field_names, values)
+
+    monkeypatch.setattr(Thread, "from_db", classmethod(counting))
+    selectors.writer_queue(writer, window=2)
+    assert len(built) == 2 * 5 + 6  # the window of each section; 6 invitations' threads
