@@ -2,7 +2,8 @@
 
 Layout (docs/export-schema.md has the details)::
 
-    account.json                   profile, preferences, muses, drafts, per-thread flags
+    account.json                   profile, preferences, muses, drafts, per-thread flags,
+                                   threads kept elsewhere
     media/muse-1/avatar.webp       the writer's own muses' pictures
     media/muse-1/icon-1.webp
     media/other-1/avatar.webp      partners' muse pictures the shared threads show
@@ -42,7 +43,6 @@ from django.utils import timezone
 from tandem.accounts.models import User
 from tandem.exports.archive import (
     GENERATOR,
-    SCHEMA_VERSION,
     dump_json,
     exported_icon_ids,
     format_datetime,
@@ -54,11 +54,13 @@ from tandem.exports.scope import ExportScope, backup_scope
 from tandem.muses.models import Muse, MuseIcon
 from tandem.notifications.models import NotificationSettings
 from tandem.threads.models import Thread, ThreadWriterState
+from tandem.tracking.models import TrackedThread
 from tandem.writing.models import Draft
 
 __all__ = [
     "ACCOUNT_FORMAT",
     "BACKUP_FORMAT",
+    "BACKUP_SCHEMA_VERSION",
     "ZIP_DATE_TIME",
     "Progress",
     "account_threads",
@@ -70,6 +72,11 @@ logger = logging.getLogger(__name__)
 
 BACKUP_FORMAT = "tandem-backup"
 ACCOUNT_FORMAT = "tandem-account"
+#: The schema of manifest.json and account.json; the thread files inside keep the thread
+#: JSON's own ``SCHEMA_VERSION``. 2 added the ``tracked`` list: a reader of schema 1 ignores
+#: keys it does not know, so it would have restored the account without the writer's threads
+#: kept elsewhere and said nothing; at 2 it refuses the file and asks for an upgrade instead.
+BACKUP_SCHEMA_VERSION = 2
 #: Every entry carries this timestamp (the earliest a zip can hold), so bytes never depend
 #: on the clock.
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
@@ -254,7 +261,7 @@ def _plan(user: User, exported_at: datetime) -> _Plan:
 
     account = {
         "format": ACCOUNT_FORMAT,
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": BACKUP_SCHEMA_VERSION,
         "exported_at": format_datetime(exported_at),
         "generator": GENERATOR,
         "profile": {
@@ -277,8 +284,43 @@ def _plan(user: User, exported_at: datetime) -> _Plan:
         "other_muses": other_rows,
         "threads": thread_rows,
         "drafts": draft_rows,
+        "tracked": _tracked_rows(user, own_keys, files),
     }
     return _Plan(account=account, media=media, threads=threads)
+
+
+def _tracked_rows(user: User, own_keys: dict[int, str], files: dict[int, str]) -> list[dict]:
+    """The writer's threads kept elsewhere, archived ones too, oldest first.
+
+    ``remind_at`` is left out: it is derived from the rest and the writer's usual reminder,
+    and a restore schedules it again.
+    """
+    rows = []
+    for tracked in TrackedThread.objects.filter(writer=user).order_by("created_at", "pk"):
+        rows.append(
+            {
+                "title": tracked.title,
+                "url": tracked.url,
+                "site": tracked.site,
+                "partner": tracked.partner,
+                # Always one of the writer's own muses; should any other be there, it is
+                # left out rather than named in this writer's file.
+                "muse": own_keys.get(tracked.muse_id) if tracked.muse_id else None,
+                "tags": tracked.tags,
+                "turn": tracked.turn,
+                "turn_since": format_datetime(tracked.turn_since),
+                "remind_after_days": tracked.remind_after_days,
+                "notes": tracked.notes,
+                "archived_at": format_datetime(tracked.archived_at),
+                "created_at": format_datetime(tracked.created_at),
+                # The thread its text moved to, when this backup carries it; a thread the
+                # writer has no part in any more is not theirs to take along.
+                "converted_to": files.get(tracked.converted_to_id)
+                if tracked.converted_to_id
+                else None,
+            }
+        )
+    return rows
 
 
 def write_account_backup(
@@ -325,7 +367,7 @@ def write_account_backup(
             put(path, dump_json(document))
         manifest = {
             "format": BACKUP_FORMAT,
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": BACKUP_SCHEMA_VERSION,
             "exported_at": format_datetime(exported_at),
             "generator": GENERATOR,
             "username": user.username,

@@ -9,9 +9,9 @@ Two stages, so a bad file never leaves half a restore behind:
    whose message is a sentence an admin can act on.
 2. ``restore`` maps the usernames (refusing silent clashes), then creates everything in one
    transaction: writers that do not exist here, fresh muses, threads with their posts,
-   revisions, turn events and OOC talk. Rows are written directly, so restoring announces
-   nothing -- no notifications, no live updates. Pictures saved before a failure are
-   deleted again.
+   revisions, turn events and OOC talk, the writer's threads kept elsewhere. Rows are
+   written directly, so restoring announces nothing -- no notifications, no live updates.
+   Pictures saved before a failure are deleted again.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from PIL import Image, UnidentifiedImageError
 from tandem.accounts.models import ReadingFont, ReadingSize, Theme, User
 from tandem.accounts.services import email_taken
 from tandem.exports.archive import MUSE_FIELDS, SCHEMA_VERSION, THREAD_FORMAT
-from tandem.exports.backup import ACCOUNT_FORMAT, BACKUP_FORMAT
+from tandem.exports.backup import ACCOUNT_FORMAT, BACKUP_FORMAT, BACKUP_SCHEMA_VERSION
 from tandem.muses.avatars import ACCEPTED_FORMATS, MAX_PIXELS
 from tandem.muses.models import Muse, MuseIcon, hex_colour
 from tandem.notifications.models import Channel, Kind, NotificationSettings
@@ -66,6 +66,8 @@ from tandem.threads.services import (
     tags_for,
     thread_recount_words,
 )
+from tandem.tracking import services as tracking
+from tandem.tracking.models import TrackedThread, Turn
 from tandem.writing import markup
 from tandem.writing.models import Draft
 
@@ -256,6 +258,24 @@ class DraftData:
 
 
 @dataclass(frozen=True)
+class TrackedData:
+    label: str  # where it sits in account.json, for error messages
+    title: str
+    url: str
+    site: str
+    partner: str
+    muse: str | None  # own muse key
+    tags: str
+    turn: str
+    turn_since: datetime
+    remind_after_days: int | None
+    notes: str
+    archived_at: datetime | None
+    created_at: datetime
+    converted_to: str | None  # thread file
+
+
+@dataclass(frozen=True)
 class NotificationData:
     channels: dict[str, list[str]]
     daily_digest: bool
@@ -289,6 +309,7 @@ class BackupFile:
     other_muses: list[OtherMuseData]
     threads: list[BackupThread]
     drafts: list[DraftData]
+    tracked: list[TrackedData]
     media: dict[str, bytes] = field(repr=False)
 
     def usernames(self) -> list[str]:
@@ -495,8 +516,9 @@ _FORMAT_NAMES = {
 }
 
 
-def _check_header(document: Any, expected: str, label: str) -> None:
-    """Refuse anything that is not a Tandem file of the expected kind and a known schema."""
+def _check_header(document: Any, expected: str, label: str) -> int:
+    """Refuse anything that is not a Tandem file of the expected kind and a known schema;
+    return the file's schema version."""
     if not isinstance(document, dict) or "format" not in document:
         raise RestoreError(
             f"{label} is not a Tandem file: it does not say which format it is (no “format” field)."
@@ -515,11 +537,14 @@ def _check_header(document: Any, expected: str, label: str) -> None:
     version = document.get("schema_version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise RestoreError(f"{label} has no valid “schema_version”.")
-    if version > SCHEMA_VERSION:
+    # A backup's own files have their own version; the thread files inside it do not.
+    newest = SCHEMA_VERSION if expected == THREAD_FORMAT else BACKUP_SCHEMA_VERSION
+    if version > newest:
         raise RestoreError(
             f"This file was written by a newer Tandem (schema {version}); this instance "
-            f"reads schema {SCHEMA_VERSION}. Upgrade Tandem to restore it."
+            f"reads schema {newest}. Upgrade Tandem to restore it."
         )
+    return version
 
 
 # ============================================================================ thread JSON
@@ -879,7 +904,7 @@ def _parse_backup(manifest: dict, files: dict[str, bytes]) -> BackupFile:
     if "account.json" not in files:
         raise RestoreError("The backup has no account.json.")
     document = _load_json(files["account.json"], "account.json")
-    _check_header(document, ACCOUNT_FORMAT, "account.json")
+    version = _check_header(document, ACCOUNT_FORMAT, "account.json")
     account = _Obj(document, "account.json")
     profile = _profile(account)
     owner = _Obj(manifest, "manifest.json").text("username")
@@ -979,8 +1004,61 @@ def _parse_backup(manifest: dict, files: dict[str, bytes]) -> BackupFile:
         other_muses=list(others.values()),
         threads=threads,
         drafts=drafts,
+        # Schema 1 backups were written before threads kept elsewhere were backed up.
+        tracked=_tracked(account, own, thread_files, optional=version < 2),
         media=files,
     )
+
+
+def _tracked(
+    account: _Obj, own: dict[str, OwnMuseData], thread_files: set[str], *, optional: bool
+) -> list[TrackedData]:
+    """The writer's threads kept elsewhere, checked as far as can be without a database."""
+    if isinstance(account.value.get("tracked"), list):
+        count = len(account.value["tracked"])
+        # Counted before reading any entry: a restore adds them all or none.
+        if count > tracking.MAX_TRACKED_PER_WRITER:
+            raise RestoreError(
+                f"account.json holds {count:,} threads kept elsewhere; a writer keeps at "
+                f"most {tracking.MAX_TRACKED_PER_WRITER:,}."
+            )
+    url_field = TrackedThread._meta.get_field("url")
+    rows = []
+    for item in account.items("tracked", "thread kept elsewhere", optional=optional):
+        url = item.text("url", max_length=_max_length(TrackedThread, "url"))
+        if url:
+            try:
+                # The model's own link rule, checked here so the file is refused unopened.
+                url_field.run_validators(url)
+            except ValidationError:
+                raise RestoreError(
+                    f"{item.where}: “{url[:80]}” is not a web link like https://example.com/."
+                ) from None
+        rows.append(
+            TrackedData(
+                label=item.where,
+                title=item.text(
+                    "title", required=True, max_length=_max_length(TrackedThread, "title")
+                ),
+                url=url,
+                site=item.text("site", max_length=_max_length(TrackedThread, "site")),
+                partner=item.text("partner", max_length=_max_length(TrackedThread, "partner")),
+                muse=_ref(item, "muse", own, "muse", null=True),
+                tags=item.text("tags", max_length=_max_length(TrackedThread, "tags")),
+                turn=item.choice("turn", Turn),
+                turn_since=item.when("turn_since"),
+                # The model's rule (1 or more) up to what its small integer column holds;
+                # null means the writer's usual reminder.
+                remind_after_days=item.integer(
+                    "remind_after_days", null=True, minimum=1, maximum=32767
+                ),
+                notes=item.text("notes", max_length=_max_length(TrackedThread, "notes")),
+                archived_at=item.when("archived_at", null=True),
+                created_at=item.when("created_at"),
+                converted_to=_ref(item, "converted_to", thread_files, "thread file", null=True),
+            )
+        )
+    return rows
 
 
 def _read_backup(handle: BinaryIO) -> BackupFile:
@@ -1138,6 +1216,7 @@ class RestoreReport:
     muses: int = 0
     threads: list[str] = field(default_factory=list)  # public ids, as restored
     posts: int = 0
+    tracked: int = 0  # threads kept elsewhere
     # Old public id → new one, for threads whose id was already taken here.
     public_ids_changed: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -1152,6 +1231,8 @@ class RestoreReport:
             f"{plural(len(self.threads), 'thread')} with {plural(self.posts, 'post')} "
             f"and {plural(self.muses, 'muse')}."
         ]
+        if self.tracked:
+            parts.append(f"{plural(self.tracked, 'thread')} kept elsewhere.")
         if self.users_created:
             parts.append("New accounts: " + ", ".join(self.users_created) + ".")
         if self.users_attached:
@@ -1496,6 +1577,56 @@ class _Restorer:
                 writer=owner, thread=threads[item.thread], muse=muse, icon=icon, body=item.body
             )
             self._backdate(draft, updated_at=item.updated_at)
+
+        self._tracked(owner, backup.tracked, by_key, threads)
+
+    def _tracked(
+        self,
+        owner: User,
+        items: list[TrackedData],
+        muses: dict[str, Muse],
+        threads: dict[str, Thread],
+    ) -> None:
+        if not items:
+            return
+        # Lock the account as tracked_create does, so nothing else passes the cap meanwhile;
+        # an attached account's own tracked threads count towards it too.
+        User.objects.select_for_update().filter(pk=owner.pk).first()
+        try:
+            tracking.check_room(owner, len(items))
+        except tracking.TooManyTracked:
+            # Its message speaks to the writer; the admin needs the numbers.
+            kept = TrackedThread.objects.filter(writer=owner).count()
+            raise RestoreError(
+                f"{owner.username} already keeps {kept:,} threads elsewhere; with the "
+                f"backup's {len(items):,} that is more than the "
+                f"{tracking.MAX_TRACKED_PER_WRITER:,} a writer may keep."
+            ) from None
+        for item in items:
+            tracked = TrackedThread(
+                writer=owner,
+                title=item.title,
+                url=item.url,
+                site=item.site,
+                partner=item.partner,
+                muse=muses[item.muse] if item.muse else None,
+                tags=item.tags,
+                turn=item.turn,
+                turn_since=item.turn_since,
+                remind_after_days=item.remind_after_days,
+                notes=item.notes,
+                archived_at=item.archived_at,
+                created_at=item.created_at,
+                converted_to=threads[item.converted_to] if item.converted_to else None,
+            )
+            try:
+                # The tracking services' own checks (own muse, no NUL, full_clean) and their
+                # reminder schedule; tracked_create would start the clocks now instead of
+                # keeping the file's dates.
+                tracking.tracked_restore(tracked)
+            except ValidationError as error:
+                raise RestoreError(f"{item.label}: {_sentence(error)}") from None
+        self.report.tracked += len(items)
 
 
 def restore(

@@ -58,7 +58,8 @@ def site_of(url: str) -> str:
     return host.removeprefix("www.")[:100]
 
 
-def _check_cap(writer: User, adding: int = 1) -> None:
+def check_room(writer: User, adding: int = 1) -> None:
+    """Refuse (``TooManyTracked``) if ``adding`` more would pass the writer's cap."""
     if TrackedThread.objects.filter(writer=writer).count() + adding > MAX_TRACKED_PER_WRITER:
         raise TooManyTracked(
             f"You already keep {MAX_TRACKED_PER_WRITER} threads elsewhere, the most allowed: "
@@ -121,7 +122,7 @@ def tracked_create(
 ) -> TrackedThread:
     # Lock the writer's row so two imports at once cannot both pass the cap.
     User.objects.select_for_update().filter(pk=writer.pk).first()
-    _check_cap(writer)
+    check_room(writer)
     now = timezone.now()
     return _save(
         TrackedThread(
@@ -139,6 +140,13 @@ def tracked_create(
             archived_at=now if archived else None,
         )
     )
+
+
+@transaction.atomic
+def tracked_restore(tracked: TrackedThread) -> TrackedThread:
+    """Save a tracked thread as a backup held it, its dates kept (``tracked_create`` starts
+    the clocks now), through the same checks and reminder schedule as any other."""
+    return _save(tracked)
 
 
 @transaction.atomic

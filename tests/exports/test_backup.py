@@ -159,7 +159,7 @@ def test_zip_layout_and_manifest(full_account):
     files = unzip(raw)
     manifest = json.loads(files["manifest.json"])
     assert manifest["format"] == "tandem-backup"
-    assert manifest["schema_version"] == 1
+    assert manifest["schema_version"] == 2
     assert manifest["username"] == "alice"
     assert manifest["exported_at"] == "2025-03-04T05:06:07.891011Z"
     assert [f["path"] for f in manifest["files"]] == names[:-1]
@@ -353,11 +353,11 @@ def test_a_changed_file_fails_its_checksum(full_account):
             lambda f: f.update(
                 {
                     "manifest.json": f["manifest.json"].replace(
-                        b'"schema_version": 1', b'"schema_version": 7'
+                        b'"schema_version": 2', b'"schema_version": 7'
                     )
                 }
             ),
-            r"newer Tandem \(schema 7\); this instance reads schema 1",
+            r"newer Tandem \(schema 7\); this instance reads schema 2",
         ),
         (
             lambda f: f.update(
