@@ -6,8 +6,17 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import signal
 import socket
+import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 def _fail(message: str) -> int:
@@ -29,8 +38,14 @@ def _check_database() -> None:
     from django.db import DatabaseError, connection
 
     try:
-        connection.ensure_connection()
-    except DatabaseError as error:
+        if connection.vendor == "postgresql":
+            # A connection of its own rather than one from the pool: a server that is down
+            # is reported at once with its reason (the pool would retry for its timeout),
+            # and no pool is opened in a process that may only start others.
+            connection.Database.connect(**connection.get_connection_params()).close()
+        else:
+            connection.ensure_connection()
+    except (DatabaseError, connection.Database.Error) as error:
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise DatabaseUnreachable(f"cannot reach the database: {first_line}") from error
 
@@ -57,6 +72,18 @@ def _migrate(verbosity: int = 0) -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def _release_database() -> None:
+    """Give back this process's database connections (and its pool, on PostgreSQL) once
+    migrating is done: serving happens in uvicorn's own connections, or other processes."""
+    from django.db import connections
+
+    connections.close_all()
+    for connection in connections.all(initialized_only=True):
+        close_pool = getattr(connection, "close_pool", None)
+        if close_pool is not None:
+            close_pool()
 
 
 def is_loopback(host: str) -> bool:
@@ -99,6 +126,155 @@ def _site_url_for(host: str, port: int) -> str | None:
     )
 
 
+# How long stopping may take. On SIGTERM or SIGINT the web server finishes the requests in
+# flight and the worker its current task, both within this many seconds; whatever is still
+# running then is cut off. A service manager must wait longer than this before it kills
+# (docs/deployment.md, "Stopping Tandem").
+GRACE_SECONDS = 10.0
+# `serve --worker` kills its worker only this long after the worker's own grace period has
+# run out: the worker enforces the grace itself, this covers a worker too stuck to.
+WORKER_KILL_MARGIN_SECONDS = 5.0
+# How often a worker started by `serve --worker` checks that its server is still there.
+PARENT_POLL_SECONDS = 1.0
+# uvicorn's status for a server that could not start (uvicorn.config.STARTUP_FAILURE).
+STARTUP_FAILURE = 3
+# Worker exit statuses that mean "stopped when asked": 0 after draining; killed by, or
+# KeyboardInterrupt from, the stop signal itself when it arrived before the worker had set up
+# its handlers (during start-up, with nothing in flight).
+_WORKER_STOPPED_CLEANLY = {0, 130, -signal.SIGTERM, -signal.SIGINT}
+
+
+def _stop_with_parent(parent_pid: int) -> None:
+    """SIGTERM this process, so that it stops as if a service manager had asked, once the
+    `tandem serve` that started it is gone (even SIGKILLed, when it could not stop us itself).
+
+    It polls the parent pid rather than asking the kernel (Linux's PR_SET_PDEATHSIG): that
+    needs a ``preexec_fn`` (unsafe in a parent that already runs threads) or uvicorn's
+    multiprocessing children to set it themselves; it fires when the forking *thread* ends,
+    not the process; and it is Linux only. An orphan is re-parented (to init or a
+    subreaper), so a changed ``getppid()`` is a sure sign on every Unix, noticed within
+    PARENT_POLL_SECONDS.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_SECONDS)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="tandem-parent-watch", daemon=True).start()
+
+
+# Set by `serve --workers N` for its server processes: the pid of their supervisor.
+_SUPERVISOR_ENV = "TANDEM_SERVE_SUPERVISOR_PID"
+
+
+def served_application() -> Callable[..., object]:
+    """The ASGI application, as uvicorn's server processes under `serve --workers N` load it
+    (an app factory, called in each). uvicorn's children do not notice a SIGKILLed supervisor
+    and would serve on, orphaned: these stop with it, draining their requests."""
+    supervisor = os.environ.get(_SUPERVISOR_ENV, "")
+    if supervisor.isdigit():
+        _stop_with_parent(int(supervisor))
+    from tandem.asgi import application
+
+    return application
+
+
+class _Stop:
+    """How `tandem serve` stops: every process it runs is told at once, so the web server's
+    drain and the worker's overlap and the whole stop stays within about one grace period."""
+
+    def __init__(self, grace: float) -> None:
+        self.grace = grace
+        self.requested = False
+        self.worker: subprocess.Popen | None = None
+        self.stop_server: Callable[[], None] | None = None
+        self._worker_deadline: float | None = None
+
+    def on_signal(self, signum: int, frame: object) -> None:
+        self.request()
+
+    def request(self) -> None:
+        self.requested = True
+        self._stop_worker()
+        if self.stop_server is not None:
+            self.stop_server()
+
+    def _stop_worker(self) -> None:
+        if self.worker is None or self._worker_deadline is not None:
+            return
+        self._worker_deadline = time.monotonic() + self.grace + WORKER_KILL_MARGIN_SECONDS
+        if self.worker.poll() is None:
+            self.worker.send_signal(signal.SIGTERM)
+
+    def wait_for_worker(self) -> bool:
+        """Stop the worker and wait for it, bounded; False if it had to be killed or failed."""
+        if self.worker is None:
+            return True
+        self._stop_worker()
+        assert self._worker_deadline is not None
+        try:
+            status = self.worker.wait(timeout=max(0.0, self._worker_deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print("tandem: error: the worker did not stop in time; killed it", file=sys.stderr)
+            self.worker.kill()
+            self.worker.wait()
+            return False
+        if status not in _WORKER_STOPPED_CLEANLY:
+            print(f"tandem: error: the worker exited with status {status}", file=sys.stderr)
+            return False
+        return True
+
+
+def _serve_http(config: uvicorn.Config, stop: _Stop) -> bool:
+    """Run uvicorn until it is stopped; False if it never started serving.
+
+    Not ``uvicorn.run``: its server and its multiprocess supervisor own the signals while they
+    run, and the subclasses here pass each stop request on to ``stop`` as it arrives, so the
+    worker starts draining alongside the web server rather than after it.
+    """
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    if config.workers > 1:
+
+        class Supervisor(Multiprocess):
+            def handle_int(self) -> None:
+                stop.request()
+                super().handle_int()
+
+            def handle_term(self) -> None:
+                stop.request()
+                super().handle_term()
+
+        # Read by served_application in each server process (spawned: they inherit it).
+        os.environ[_SUPERVISOR_ENV] = str(os.getpid())
+        supervisor = Supervisor(config, sockets=[config.bind_socket()])
+        stop.stop_server = supervisor.should_exit.set
+        if stop.requested:  # a signal came before the supervisor took the signals over
+            supervisor.should_exit.set()
+        supervisor.run()
+        return True
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame) -> None:
+            stop.request()
+            super().handle_exit(sig, frame)
+
+    server = Server(config)
+
+    def stop_server() -> None:
+        server.should_exit = True
+
+    # A signal between here and uvicorn taking the signals over still stops it: should_exit
+    # is checked right after start-up.
+    stop.stop_server = stop_server
+    if stop.requested:
+        return True
+    server.run()
+    return server.started
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     problem = _port_free(args.host, args.port)
     if problem:
@@ -109,32 +285,62 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _setup_django()
     _check_database()
     _migrate()
+    _release_database()
     import uvicorn
 
-    worker = _start_worker() if args.worker else None
-    print(f"Tandem is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)")
+    several = args.workers > 1
+    config = uvicorn.Config(
+        "tandem.cli:served_application" if several else "tandem.asgi:application",
+        factory=several,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=True,
+        lifespan="off",
+        timeout_graceful_shutdown=args.grace,
+    )
+    stop = _Stop(args.grace)
+    # Ours before anything starts, so a stop at any moment is seen. It matters after uvicorn
+    # too: once drained, uvicorn.Server restores the handlers it found and re-raises the signal
+    # (Server.capture_signals → signal.raise_signal) so that the default action happens. With
+    # the default SIGTERM action that kills this process on the spot: the worker would be left
+    # running, orphaned. With this handler the re-raised signal only records the request.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop.on_signal)
+    started = True
     try:
-        uvicorn.run(
-            "tandem.asgi:application",
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level=args.log_level,
-            proxy_headers=True,
-            lifespan="off",
-        )
+        if args.worker:
+            stop.worker = _start_worker(args.grace)
+        print(f"Tandem is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)")
+        started = _serve_http(config, stop)
     finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=10)
-    return 0
+        # The multiprocess supervisor leaves its own handlers installed; a signal while
+        # waiting for the worker should still count.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, stop.on_signal)
+        worker_stopped = stop.wait_for_worker()
+    if not started:
+        return STARTUP_FAILURE
+    return 0 if worker_stopped else 1
 
 
-def _start_worker():
+def _start_worker(grace: float) -> subprocess.Popen:
     """`tandem worker` beside the server, for one-machine installs that want one command."""
-    import subprocess
-
-    return subprocess.Popen([sys.executable, "-m", "tandem", "worker", "--verbosity", "0"])
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tandem",
+            "worker",
+            "--verbosity",
+            "0",
+            "--grace",
+            str(grace),
+            "--parent-pid",
+            str(os.getpid()),
+        ]
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -165,31 +371,99 @@ def _pending_migrations() -> bool:
     return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
+def _draining_worker(*, interval: float, verbosity: int, grace: float, on_stop: Callable[[], None]):
+    """django-tasks-db's ``db_worker`` loop, with a bounded drain.
+
+    db_worker on its own: the first SIGTERM/SIGINT lets the task in flight finish (or exits at
+    once when idle), however long that takes; any second signal aborts the task. Here a stop
+    also stops the scheduler (``on_stop``), the task gets ``grace`` seconds and then the process
+    exits, and only a second SIGINT (Ctrl+C twice) aborts early: repeated SIGTERMs are normal
+    (systemd signals every process of the unit and `serve --worker` forwards its own).
+    A task cut off stays "running" and is put back in the queue by the scheduler
+    (tandem.notifications.scheduler.requeue_stale_tasks); every task is safe to run twice.
+    """
+    from django.utils.crypto import get_random_string
+    from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
+    from django_tasks_db.management.commands.db_worker import Command, Worker
+
+    class DrainingWorker(Worker):
+        stopping = False
+        aborted = False
+
+        def shutdown(self, signum: int, frame) -> None:
+            if not self.stopping:
+                self.stopping = True
+                on_stop()
+                threading.Thread(target=self._cut_off, name="tandem-grace", daemon=True).start()
+                super().shutdown(signum, frame)  # exits now when idle
+            elif signum == signal.SIGINT:
+                self.aborted = True
+                super().shutdown(signum, frame)  # db_worker's "terminating current task"
+
+        def _cut_off(self) -> None:
+            time.sleep(grace)
+            # Still here: the task outlived the grace period. os._exit, because nothing
+            # else reliably interrupts a task blocked in C code (a socket, a lock).
+            print(
+                f"tandem worker: the current task did not finish within {grace:g} s; "
+                "stopping anyway (the scheduler queues it again later)",
+                file=sys.stderr,
+                flush=True,
+            )
+            sys.stdout.flush()
+            os._exit(1)
+
+    Command().configure_logging(verbosity)
+    return DrainingWorker(
+        queue_names=[DEFAULT_TASK_QUEUE_NAME],
+        interval=interval,
+        batch=False,
+        backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+        startup_delay=True,
+        max_tasks=None,
+        worker_id=get_random_string(32),
+        excluded_queue_names=[],
+    )
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run background tasks (emails, webhooks, digests, reminders) until stopped."""
-    import threading
-
     _setup_django()
     _check_database()
     if _pending_migrations():
         return _fail(
             "the database has unapplied migrations; run `tandem serve` or `tandem manage migrate` first"
         )
-    from django.core.management import call_command
-
     from tandem.notifications.scheduler import run_scheduler
 
     stop = threading.Event()
     scheduler = threading.Thread(
-        target=run_scheduler, kwargs={"stop": stop, "every": args.schedule_every}, daemon=True
+        target=run_scheduler,
+        kwargs={"stop": stop, "every": args.schedule_every},
+        name="tandem-scheduler",
+        daemon=True,
     )
+    # Built directly rather than through `call_command("db_worker")`, whose signal handlers
+    # drain without bound, and which would run under Django's autoreloader (a second process,
+    # left orphaned by SIGTERM) whenever TANDEM_DEBUG is on.
+    worker = _draining_worker(
+        interval=args.interval, verbosity=args.verbosity, grace=args.grace, on_stop=stop.set
+    )
+    worker.configure_signals()
+    if args.parent_pid:
+        _stop_with_parent(args.parent_pid)
     scheduler.start()
-    print("Tandem worker running (Ctrl+C to stop)")
+    print("Tandem worker running (Ctrl+C to stop)", flush=True)
+    status = 0
     try:
-        call_command("db_worker", interval=args.interval, verbosity=args.verbosity)
+        worker.run()
+    except SystemExit as stopped:  # db_worker's handlers leave through sys.exit
+        status = stopped.code if isinstance(stopped.code, int) else 1
     finally:
         stop.set()
-    return 0
+        # Bounded like the rest; past the grace period _cut_off ends the process anyway.
+        scheduler.join(timeout=args.grace)
+    return 1 if worker.aborted else status
 
 
 class _Progress:
@@ -471,6 +745,13 @@ def cmd_manage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seconds(value: str) -> float:
+    seconds = float(value)
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value}")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tandem", description="Tandem — collaborative, turn-based roleplay writing."
@@ -489,6 +770,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also run the background worker (emails, big imports and exports)",
     )
+    serve.add_argument(
+        "--grace",
+        type=_seconds,
+        default=GRACE_SECONDS,
+        metavar="SECONDS",
+        help="on SIGTERM or Ctrl+C, how long requests and the worker's current task may take "
+        f"to finish before they are cut off (default {GRACE_SECONDS:g})",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     demo = commands.add_parser("demo", help="load a demo world (writers demo1 and demo2)")
@@ -501,6 +790,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--schedule-every", type=float, default=60.0, help="seconds between scheduled checks"
     )
     worker.add_argument("--verbosity", type=int, default=1)
+    worker.add_argument(
+        "--grace",
+        type=_seconds,
+        default=GRACE_SECONDS,
+        metavar="SECONDS",
+        help="on SIGTERM or Ctrl+C, how long the current task may take to finish before the "
+        f"worker exits anyway (default {GRACE_SECONDS:g})",
+    )
+    # Set by `serve --worker`: stop when that server is gone.
+    worker.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     worker.set_defaults(handler=cmd_worker)
 
     imports = commands.add_parser(

@@ -37,3 +37,6 @@ urlpatterns = [
     # object storage in front (docs/deployment.md).
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
+
+# A database that cannot be reached is a 503 (tandem.core.views.server_error), not a 500.
+handler500 = "tandem.core.views.server_error"

@@ -115,6 +115,7 @@ HTTP_ERRORS: dict[int, tuple[str, str]] = {
     405: ("method_not_allowed", "This address does not take that method."),
     413: ("too_large", "The request is too large."),
     429: ("rate_limited", "Too many requests: wait a little and try again."),
+    503: ("unavailable", "Tandem cannot reach its database just now: try again in a minute."),
 }
 OTHER_ERROR = ("error", "Something went wrong on the server.")
 

@@ -1,5 +1,9 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from django.db import connection
+from django.test import Client
 
 
 @pytest.mark.django_db
@@ -10,22 +14,69 @@ def test_healthz_reports_database_ok(client):
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-@pytest.mark.django_db(transaction=True)
-def test_healthz_is_503_with_the_reason_when_the_database_is_unreachable(client, tmp_path):
-    """With the database gone, /healthz answers 503 and says why, instead of a 500."""
+@contextmanager
+def database_unreachable(tmp_path) -> Iterator[None]:
+    """The database gone for the requests made inside (a missing SQLite file, a PostgreSQL
+    port nobody listens on), and back afterwards."""
     original = dict(connection.settings_dict)
     connection.close()
+    # A pool (PostgreSQL) goes on connecting to the server it was made for: drop it now, so
+    # the next connection follows the settings below, and again after, for the rest of the run.
+    close_pool = getattr(connection, "close_pool", lambda: None)
+    close_pool()
     if connection.vendor == "sqlite":
         connection.settings_dict["NAME"] = str(tmp_path / "missing-dir" / "db.sqlite3")
     else:
         connection.settings_dict["PORT"] = "1"
+        options = connection.settings_dict["OPTIONS"]
+        if "pool" in options:
+            # The pool waits this long for a connection before giving up.
+            connection.settings_dict["OPTIONS"] = {
+                **options,
+                "pool": {**options["pool"], "timeout": 1},
+            }
     try:
-        response = client.get("/healthz")
+        yield
     finally:
         connection.close()
+        close_pool()
         connection.settings_dict.clear()
         connection.settings_dict.update(original)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_is_503_with_the_reason_when_the_database_is_unreachable(client, tmp_path):
+    """With the database gone, /healthz answers 503 and says why, instead of a 500."""
+    with database_unreachable(tmp_path):
+        response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "error"
     assert body["database"] and body["database"] != "ok"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_and_the_api_answer_503_while_the_database_is_unreachable(tmp_path):
+    """A page is a 503 that says the database is away and when to retry (not "something
+    broke"); the API says the same in its JSON shape. Both recover by themselves."""
+    client = Client(raise_request_exception=False)
+    with database_unreachable(tmp_path):
+        page = client.get("/")
+        api = client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer tdm_not-a-real-token")
+    assert page.status_code == 503 and page["Retry-After"] == "30"
+    assert "cannot reach its database" in page.content.decode()
+    assert api.status_code == 503 and api["Retry-After"] == "30"
+    assert api.json()["code"] == "unavailable"
+    assert client.get("/").status_code == 200
+
+
+def test_any_other_error_is_still_a_500(rf):
+    """Only a database that cannot be reached is a 503."""
+    from tandem.core.views import server_error
+
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Retry-After" not in response
