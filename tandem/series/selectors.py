@@ -121,12 +121,21 @@ def series_list(user: User) -> list[tuple[Series, int]]:
 
 def readable_links(thread: Thread, user: User) -> list[ThreadLink]:
     """The thread's outgoing links whose target ``user`` may read; the others are not shown."""
-    shown = exclude_hidden_threads(Thread.objects.all(), user)
+    # A thread has at most MAX_LINKS (services refuse more), and most have none: read them
+    # plainly first, so the block-aware filter below is only built for threads with links.
     links = list(
-        ThreadLink.objects.filter(from_thread=thread, to_thread__in=shown.values("pk"))
+        ThreadLink.objects.filter(from_thread=thread)
         .select_related("to_thread")
         .order_by("pk")[:MAX_LINKS]
     )
+    if not links:
+        return []
+    shown = set(
+        exclude_hidden_threads(
+            Thread.objects.filter(pk__in=[link.to_thread_id for link in links]), user
+        ).values_list("pk", flat=True)
+    )
+    links = [link for link in links if link.to_thread_id in shown]
     readable = _readable([link.to_thread for link in links], user)
     return [link for link in links if link.to_thread_id in readable]
 

@@ -128,7 +128,13 @@ def _reply_form(request, thread, my_muses, data=None, draft=None):
 @require_http_methods(["GET", "POST"])
 def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     thread = get_readable_thread(request.user, public_id)
-    my_muses = selectors.writer_muses_in_thread(thread, request.user)
+    # Read once: the writer's own muses here, the turn banner and the people list.
+    participants = selectors.thread_participants(thread)
+    my_muses = (
+        [p.muse for p in participants if p.writer_id == request.user.pk]
+        if request.user.is_authenticated
+        else []
+    )
     draft = draft_for(request.user, thread) if my_muses else None
     form = _reply_form(
         request, thread, my_muses, request.POST if request.method == "POST" else None, draft
@@ -176,7 +182,7 @@ def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     first_unread = selectors.first_unread_number(thread, state)
     if page.object_list and request.method == "GET":
         services.read_position_advance(
-            thread=thread, writer=request.user, number=page.object_list[-1].number
+            thread=thread, writer=request.user, number=page.object_list[-1].number, state=state
         )
     if request.method == "GET":
         # Before rendering: the header's bell shows the count without what this page settles.
@@ -185,7 +191,7 @@ def thread_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         "threads/thread_detail.html",
         {
-            **_turn_context(request, thread, form),
+            **_turn_context(request, thread, form, participants),
             "page": page,
             "is_last_page": page.number == paginator.num_pages,
             "state": state,
@@ -230,9 +236,11 @@ def _ooc_count(request: HttpRequest, thread) -> int:
     return thread.ooc_messages.count() if is_writer(thread, request.user) else 0
 
 
-def _turn_context(request: HttpRequest, thread, form) -> dict:
-    """What the turn banner and the reply box need, on the page and in its live fragment."""
-    participants = selectors.thread_participants(thread)
+def _turn_context(request: HttpRequest, thread, form, participants=None) -> dict:
+    """What the turn banner and the reply box need, on the page and in its live fragment
+    (``participants``: the thread's active ones, when the caller has read them already)."""
+    if participants is None:
+        participants = selectors.thread_participants(thread)
     awaited = selectors.awaited_participants(thread, participants)
     can_post_now = bool(
         form is not None
@@ -300,7 +308,13 @@ def turn_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
     shows the latest posts.
     """
     thread = get_readable_thread(request.user, public_id)
-    my_muses = selectors.writer_muses_in_thread(thread, request.user)
+    # Read once: the writer's own muses here, the turn banner and the people list.
+    participants = selectors.thread_participants(thread)
+    my_muses = (
+        [p.muse for p in participants if p.writer_id == request.user.pk]
+        if request.user.is_authenticated
+        else []
+    )
     draft = draft_for(request.user, thread) if my_muses else None
     form = _reply_form(request, thread, my_muses, None, draft)
     back = request.GET.get("next", "")

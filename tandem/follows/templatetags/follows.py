@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html
 
 from tandem.follows import selectors
 
@@ -41,23 +42,41 @@ def follow_button(context, *, thread=None, muse=None, writer=None) -> dict:
     }
 
 
-@register.inclusion_tag("follows/_bookmark_button.html", takes_context=True)
-def bookmark_button(context, post) -> dict:
-    """Bookmark/Remove on a post; the thread's bookmarked numbers are read once a request."""
+@register.simple_tag(takes_context=True)
+def bookmark_button(context, post) -> str:
+    """Bookmark/Remove on a post; the thread's bookmarked numbers are read once a request.
+
+    Written here rather than as an included template: a thread page draws one per post."""
     request = context["request"]
     user = request.user
     if not user.is_authenticated or post.is_deleted:
-        return {"show": False}
+        return ""
     cache = request.__dict__.setdefault("_tandem_bookmarked", {})
     if post.thread_id not in cache:
         cache[post.thread_id] = selectors.bookmarked_numbers(user, post.thread)
-    return {
-        "show": True,
-        "post": post,
-        "public_id": context["thread"].public_id,
-        "bookmarked": post.number in cache[post.thread_id],
+    thread = context["thread"]
+    if post.number in cache[post.thread_id]:
+        action = format_html(
+            '<input type="hidden" name="action" value="remove"><a href="{}">Bookmarked</a> · '
+            '<button type="submit" class="linklike">Remove bookmark<span '
+            'class="visually-hidden"> on post #{}</span></button>',
+            reverse("bookmarks"),
+            post.number,
+        )
+    else:
+        action = format_html(
+            '<button type="submit" class="linklike">Bookmark<span class="visually-hidden"> '
+            "post #{}</span></button>",
+            post.number,
+        )
+    return format_html(
+        '<div class="post__foot post__foot--reader">\n<form method="post" action="{}" '
+        'class="inline"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<input type="hidden" name="next" value="{}">\n{}\n</form>\n</div>',
+        reverse("bookmark", args=[thread.public_id, post.number]),
+        context.get("csrf_token", ""),
         # Back to the post by its permalink (which finds its page): the same on the thread
         # page and in the live fragment of one post, whose own URL is no page to go back to.
-        "next": f"{context['thread'].get_absolute_url()}posts/{post.number}/",
-        "csrf_token": context.get("csrf_token"),
-    }
+        f"{thread.get_absolute_url()}posts/{post.number}/",
+        action,
+    )

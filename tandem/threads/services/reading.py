@@ -48,11 +48,21 @@ def writer_state_set(
 # ---------------------------------------------------------------------------- reading & OOC
 
 
-def read_position_advance(*, thread: Thread, writer: User, number: int) -> None:
-    """Remember that a writer has read up to post ``number`` (never moves backwards)."""
+def read_position_advance(
+    *,
+    thread: Thread,
+    writer: User,
+    number: int,
+    state: ThreadWriterState | None = None,
+) -> None:
+    """Remember that a writer has read up to post ``number`` (never moves backwards).
+
+    ``state``: the writer's state in the thread, when the caller has just read it (a page
+    read again then costs no query)."""
     if not writer.is_authenticated or number <= 0:
         return
-    state, _ = ThreadWriterState.objects.get_or_create(thread=thread, writer=writer)
+    if state is None:
+        state, _ = ThreadWriterState.objects.get_or_create(thread=thread, writer=writer)
     if number > state.last_read_number:
         ThreadWriterState.objects.filter(pk=state.pk, last_read_number__lt=number).update(
             last_read_number=number
