@@ -101,6 +101,20 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": config.database(DATA_DIR)}
+# A PostgreSQL streaming replica for safe reads (tandem.core.replica; docs/decisions.md,
+# "Read replica"). Without one there is no router and no middleware: nothing changes.
+_replica = config.database_replica(DATABASES["default"])
+if _replica is not None:
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["tandem.core.replica.ReplicaRouter"]
+    # After a write, the writer's reads stay on the primary this long: more than the
+    # replica's lag, or their own post could be missing from the page they land on.
+    TANDEM_REPLICA_STICKY_SECONDS = config.env_float("TANDEM_REPLICA_STICKY_SECONDS", 10.0)
+    # Outside SessionMiddleware, so a session saved on the way out counts as a write.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "tandem.core.replica.ReplicaReadsMiddleware",
+    )
 
 # Live updates (tandem.live): one process needs no broker; several app servers (or
 # ``--workers`` above 1) share one Redis so a post on one reaches readers on all.
@@ -189,6 +203,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# Pictures and finished exports: the data dir, or an S3-compatible bucket whose (signed)
+# addresses the CSP must then let pictures come from. docs/deployment.md, "Object storage".
+STORAGES = config.storages(DATA_DIR)
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += config.media_origins(STORAGES)
 
 if os.environ.get("TANDEM_EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

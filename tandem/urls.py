@@ -33,10 +33,14 @@ urlpatterns = [
     path("push/", include("tandem.push.urls")),
     path("", include(push_urls.root_urlpatterns)),
     path("admin/", admin.site.urls),
-    # Uploaded avatars. Small installs serve them from here; large ones put a proxy or
-    # object storage in front (docs/deployment.md).
-    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
+
+if settings.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage":
+    # Uploaded pictures in the data dir are served from here (a proxy may serve the folder
+    # instead). In a bucket their addresses point at the bucket, so there is no route.
+    urlpatterns.append(
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )
 
 # A database that cannot be reached is a 503 (tandem.core.views.server_error), not a 500.
 handler500 = "tandem.core.views.server_error"

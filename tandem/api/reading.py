@@ -366,13 +366,13 @@ def export_download(request, export_id: int):
     _counted(request)
     job = _own_job(request, export_id)
     try:
-        path = export_services.export_job_file(job, request.user)
+        file = export_services.export_job_file(job, request.user)
     except ValidationError as error:
         if job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING):
             return _error(request, 409, " ".join(error.messages), "not_ready")
         raise Http404 from error
     return FileResponse(
-        path.open("rb"),
+        file,
         as_attachment=True,
         filename=job.filename,
         content_type=FILE_TYPES.get(job.format),

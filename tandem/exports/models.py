@@ -13,7 +13,7 @@ class ExportStatus(models.TextChoices):
 class ExportJob(models.Model):
     """A download too big to build while the reader waits: a long thread or a whole account.
 
-    The worker writes the file under the data directory; only the job's owner may fetch it.
+    The worker writes the file into the exports storage; only the job's owner may fetch it.
     """
 
     owner = models.ForeignKey(
@@ -29,7 +29,7 @@ class ExportJob(models.Model):
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     filename = models.CharField(max_length=200, blank=True)
-    # Relative to the exports directory in the data directory.
+    # The file's name in STORAGES["exports"] (the data dir's exports folder, or a bucket).
     file_path = models.CharField(max_length=300, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -22,6 +23,9 @@ BATCH = 500
 
 
 def absolute_url(path: str) -> str:
+    if urlsplit(path).scheme:
+        # Already whole: a picture's signed address in an object-storage bucket.
+        return path
     return settings.TANDEM_SITE_URL.rstrip("/") + path
 
 

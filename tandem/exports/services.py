@@ -7,11 +7,13 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -81,10 +83,11 @@ def thread_export(
     )
 
 
-def _exports_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "exports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _exports_storage() -> Storage:
+    """Where finished exports are kept (STORAGES["exports"]): the data dir's exports folder,
+    or the bucket's exports/ prefix, so the worker that builds a file and the app server
+    that hands it out need not share a disk."""
+    return storages["exports"]
 
 
 def thread_export_request(
@@ -132,7 +135,7 @@ def export_claim(job_id: int) -> ExportJob | None:
 
 
 def export_run(job: ExportJob, build: Callable[[Progress], ExportFile] | None = None) -> ExportJob:
-    """Build a queued job's file under the data directory, recording progress as it goes.
+    """Build a queued job's file into the exports storage, recording progress as it goes.
 
     ``build`` makes the file for a job that is neither a thread nor a backup (a series book,
     ``tandem.series``); it raises ValidationError to fail the job with its message.
@@ -163,8 +166,8 @@ def export_run(job: ExportJob, build: Callable[[Progress], ExportFile] | None = 
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
         return job
-    relative = f"{job.pk}-{result.filename}"
-    (_exports_dir() / relative).write_bytes(result.content)
+    # The storage may pick another name if this one is taken; the job keeps the one it used.
+    relative = _exports_storage().save(f"{job.pk}-{result.filename}", ContentFile(result.content))
     job.refresh_from_db(fields=["done", "total"])
     job.status, job.filename, job.file_path = ExportStatus.DONE, result.filename, relative
     job.done = job.total = max(job.total, 1)
@@ -173,22 +176,29 @@ def export_run(job: ExportJob, build: Callable[[Progress], ExportFile] | None = 
     return job
 
 
-def export_job_file(job: ExportJob, reader: User) -> Path:
+def export_job_file(job: ExportJob, reader: User) -> File:
+    """A finished job's file, opened for reading; the caller closes it (FileResponse does)."""
     if job.owner_id != reader.pk:
         raise PermissionDenied("That download is not yours.")
     if job.status != ExportStatus.DONE:
         raise ValidationError("That download is not ready yet.")
-    path = _exports_dir() / job.file_path
-    if not path.is_file():
-        raise ValidationError("That download has expired; export again.")
-    return path
+    expired = ValidationError("That download has expired; export again.")
+    if not job.file_path:
+        raise expired
+    try:
+        # Opened straight away rather than asked about first: one round trip to a bucket,
+        # and no gap in which the file could go between the question and the opening.
+        return _exports_storage().open(job.file_path, "rb")
+    except OSError:
+        raise expired from None
 
 
 def expired_exports_delete(*, now=None) -> int:
     """Forget finished downloads after TANDEM_EXPORT_KEEP_DAYS; run by the worker's scheduler."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.TANDEM_EXPORT_KEEP_DAYS)
     old = ExportJob.objects.filter(created_at__lt=cutoff)
+    storage = _exports_storage()
     for job in old:
         if job.file_path:
-            (_exports_dir() / job.file_path).unlink(missing_ok=True)
+            storage.delete(job.file_path)  # a file already gone is no error
     return old.delete()[0]

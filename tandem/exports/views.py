@@ -61,11 +61,11 @@ def export_job(request: HttpRequest, pk: int) -> HttpResponse:
 def export_job_download(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ExportJob, pk=pk, owner=request.user)
     try:
-        path = services.export_job_file(job, request.user)
+        file = services.export_job_file(job, request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(job)
-    return FileResponse(path.open("rb"), as_attachment=True, filename=job.filename)
+    return FileResponse(file, as_attachment=True, filename=job.filename)
 
 
 @login_required

@@ -169,6 +169,7 @@ def test_staff_restore_a_thread_file_with_mapped_names(client, make_writer, stor
 def test_finished_exports_are_forgotten_after_a_week(as_alice, story, settings):
     from datetime import timedelta
 
+    from django.core.files.storage import storages
     from django.utils import timezone
 
     from tandem.exports.services import expired_exports_delete, export_job_file
@@ -178,8 +179,9 @@ def test_finished_exports_are_forgotten_after_a_week(as_alice, story, settings):
     job = ExportJob.objects.get()
     run_export.call(job.pk)
     job.refresh_from_db()
-    path = export_job_file(job, story.owner)
-    assert path.is_file()
+    with export_job_file(job, story.owner) as file:
+        assert file.read().startswith(b"#")
+    assert storages["exports"].exists(job.file_path)
     assert expired_exports_delete() == 0
     assert expired_exports_delete(now=timezone.now() + timedelta(days=8)) == 1
-    assert not path.exists() and not ExportJob.objects.exists()
+    assert not storages["exports"].exists(job.file_path) and not ExportJob.objects.exists()
