@@ -130,7 +130,9 @@ def _site_url_for(host: str, port: int) -> str | None:
 # flight and the worker its current task, both within this many seconds; whatever is still
 # running then is cut off. A service manager must wait longer than this before it kills
 # (docs/deployment.md, "Stopping Tandem").
-GRACE_SECONDS = 10.0
+GRACE_SECONDS = 10
+# The longest pause between a worker's attempts to reach a database that is away.
+MAX_DATABASE_RETRY_SECONDS = 30.0
 # `serve --worker` kills its worker only this long after the worker's own grace period has
 # run out: the worker enforces the grace itself, this covers a worker too stuck to.
 WORKER_KILL_MARGIN_SECONDS = 5.0
@@ -399,6 +401,34 @@ def _draining_worker(*, interval: float, verbosity: int, grace: float, on_stop: 
             elif signum == signal.SIGINT:
                 self.aborted = True
                 super().shutdown(signum, frame)  # db_worker's "terminating current task"
+
+        def run(self) -> None:
+            # db_worker's loop ends the process on any database error but a locked SQLite
+            # file. A database that is away for a while (PostgreSQL restarting, the pool
+            # timing out) is waited out instead, retrying with a growing pause, so the
+            # worker comes back with the database as the servers do.
+            from django.db import InterfaceError, OperationalError, close_old_connections
+
+            pause = 1.0
+            while self.running:
+                try:
+                    super().run()
+                except (OperationalError, InterfaceError) as error:
+                    if not self.running:
+                        break
+                    print(
+                        f"tandem worker: the database is unreachable ({error}); "
+                        f"trying again in {pause:g} s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    close_old_connections()
+                    deadline = time.monotonic() + pause
+                    while self.running and time.monotonic() < deadline:
+                        time.sleep(0.2)
+                    pause = min(pause * 2, MAX_DATABASE_RETRY_SECONDS)
+                else:
+                    break
 
         def _cut_off(self) -> None:
             time.sleep(grace)

@@ -38,6 +38,12 @@ class PrivacyHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if response.status_code >= 500:
+            # An error page is nobody's to keep; and asking who the reader is would query
+            # the database again just after it failed (a second pool timeout, when it is
+            # down).
+            patch_cache_control(response, private=True)
+            return response
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True)

@@ -263,7 +263,11 @@ class ReplicaReadsMiddleware:
         safe = request.method in SAFE_METHODS
         with replica_reads(allowed=safe and not _wrote_recently(request)) as state:
             response = self.get_response(request)
-            if state.replica_failed:
+            # The error may have been the primary's (restarting, say) and not the replica's:
+            # a probe (a direct connection, milliseconds when the replica is there) tells
+            # which, so a healthy replica is not marked down and the request not run twice
+            # against a primary that is away (another pool timeout).
+            if state.replica_failed and not health.probe():
                 logger.warning("A read from the replica failed; answering from the primary")
                 health.mark_down()
                 state.allowed = False

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 
 
@@ -80,3 +80,25 @@ def test_any_other_error_is_still_a_500(rf):
         response = server_error(rf.get("/"))
     assert response.status_code == 500
     assert "Retry-After" not in response
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_tries_the_database_once_while_it_is_away(tmp_path, make_writer, monkeypatch):
+    """A signed-in page during an outage gives up after one attempt to connect (one pool
+    timeout on PostgreSQL), not one more for the headers on the way out."""
+    client = Client(raise_request_exception=False)
+    client.force_login(make_writer())
+    attempts: list[int] = []
+    wrapper = type(connections["default"])
+    connect = wrapper.get_new_connection
+
+    def counted(self, params):
+        attempts.append(1)
+        return connect(self, params)
+
+    monkeypatch.setattr(wrapper, "get_new_connection", counted)
+    with database_unreachable(tmp_path):
+        response = client.get("/")
+    assert response.status_code == 503
+    assert "private" in response["Cache-Control"]
+    assert len(attempts) == 1

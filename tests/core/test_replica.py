@@ -311,6 +311,7 @@ def test_a_failed_replica_read_is_answered_from_the_primary(replica_up, sticky, 
 
     marked: list[bool] = []
     monkeypatch.setattr(replica.health, "mark_down", lambda: marked.append(True))
+    monkeypatch.setattr(replica.health, "probe", lambda: False)  # it is gone
     reads: list[str] = []
 
     def view(request: HttpRequest) -> HttpResponse:
@@ -327,6 +328,28 @@ def test_a_failed_replica_read_is_answered_from_the_primary(replica_up, sticky, 
     assert response.content == b"from the primary"
     assert reads == [REPLICA, PRIMARY]
     assert marked == [True]
+
+
+def test_an_error_of_the_primarys_is_not_blamed_on_the_replica(replica_up, sticky, monkeypatch):
+    """A request that read the replica fails on the primary (restarting, say): the replica
+    still answers its probe, so it stays in use and the request is not run a second time
+    (it would only wait for the primary's pool again); the answer is the 503."""
+    from django.core.handlers.exception import convert_exception_to_response
+
+    marked: list[bool] = []
+    monkeypatch.setattr(replica.health, "mark_down", lambda: marked.append(True))
+    monkeypatch.setattr(replica.health, "probe", lambda: True)
+    calls: list[str] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        calls.append(ReplicaRouter().db_for_read(object))
+        raise OperationalError("the primary is restarting")
+
+    middleware = ReplicaReadsMiddleware(convert_exception_to_response(view))
+    response = middleware(RequestFactory().get("/"))
+    assert response.status_code == 503
+    assert calls == [REPLICA]
+    assert marked == []
 
 
 # A real streaming replica: two throwaway clusters of this run's own.

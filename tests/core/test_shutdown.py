@@ -365,3 +365,26 @@ def test_worker_alone_finishes_its_task_then_exits_0(migrated_env, tmp_path):
         assert status == 0, running.log
     assert (marker / "finished").exists(), running.log
     assert _task_status(migrated_env, task_id) == "SUCCESSFUL"
+
+
+def test_the_worker_waits_out_a_database_that_is_away(monkeypatch, capsys):
+    """A database error (the primary restarting, the pool timing out) no longer ends the
+    worker: it says so, pauses and tries again."""
+    from django.db import OperationalError
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    from tandem import cli
+
+    attempts: list[int] = []
+
+    def away_once(self) -> None:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OperationalError("couldn't get a connection after 10.00 sec")
+        self.running = False  # the second attempt ends as a stop would
+
+    monkeypatch.setattr(Worker, "run", away_once)
+    worker = cli._draining_worker(interval=0.1, verbosity=0, grace=1, on_stop=lambda: None)
+    worker.run()
+    assert len(attempts) == 2
+    assert "the database is unreachable" in capsys.readouterr().err
