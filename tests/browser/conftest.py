@@ -193,9 +193,10 @@ def new_context(browser, base_url, page_problems):
         if message.type == "error" and "404" not in message.text:
             page_problems.append(f"console ({message.location.get('url')}): {message.text}")
 
-    def make():
+    def make(**options):
+        """``options``: more of Playwright's context options (``service_workers="block"``)."""
         context = browser.new_context(
-            base_url=base_url, viewport=DESKTOP, locale="en-GB", timezone_id="UTC"
+            base_url=base_url, viewport=DESKTOP, locale="en-GB", timezone_id="UTC", **options
         )
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         context.on("response", on_response)
