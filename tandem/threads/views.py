@@ -777,14 +777,23 @@ def composer_preview(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def composer_draft(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Autosave: keep what the writer has typed. Answers JSON for the composer script."""
+    """Autosave: keep what the writer has typed. Answers JSON for the composer script.
+
+    GET answers the draft held now, so a page rendered a moment before its last save landed
+    can tell "the server has newer text than I was given" from "that text has gone since"."""
     thread = get_readable_thread(request.user, public_id)
     my_muses = selectors.writer_muses_in_thread(thread, request.user)
-    form = _reply_form(request, thread, my_muses, request.POST)
+    data = request.POST if request.method == "POST" else None
+    form = _reply_form(request, thread, my_muses, data)
     if form is None:
         return JsonResponse({"error": "Only writers in this thread keep drafts here."}, status=403)
+    if request.method == "GET":
+        held = draft_for(request.user, thread)
+        if held is None:
+            return JsonResponse({"body": "", "revision": 0})
+        return JsonResponse({"body": held.body, "revision": held.revision})
     form.is_valid()  # muse and icon are optional here; the text is saved whatever it holds
     raw_revision = request.POST.get("revision", "").strip()
     if raw_revision and not (raw_revision.isascii() and raw_revision.isdigit()):

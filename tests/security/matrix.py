@@ -391,7 +391,7 @@ ROUTES: dict[str, Route] = {
         ),
         Route(
             "composer-draft",
-            never(NOT_ALLOWED),
+            only("owner", "participant"),
             only("owner", "participant"),
             kwargs=_thread,
             data=_reply,

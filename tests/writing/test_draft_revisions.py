@@ -81,3 +81,20 @@ def test_the_page_carries_the_draft_and_its_revision(as_alice, writer_a, coffee_
     page = as_alice.get(reverse("thread-detail", args=[coffee_cart.public_id])).content.decode()
     assert re.search(r'data-draft-revision="1234567"', page)
     assert "upside down on the rack" in page
+
+
+def test_the_autosave_endpoint_answers_the_draft_it_holds_now(as_alice, writer_a, coffee_cart):
+    url = reverse("composer-draft", args=[coffee_cart.public_id])
+    assert as_alice.get(url).json() == {"body": "", "revision": 0}
+    draft_save(writer=writer_a, thread=coffee_cart, body=FULL, revision=777)
+    assert as_alice.get(url).json() == {"body": FULL, "revision": 777}
+
+
+def test_only_the_writer_reads_their_own_draft(client, writer_a, make_writer, coffee_cart):
+    draft_save(writer=writer_a, thread=coffee_cart, body=FULL, revision=5)
+    url = reverse("composer-draft", args=[coffee_cart.public_id])
+    assert client.get(url).status_code == 302  # to the log-in page
+    client.force_login(make_writer("outsider"))
+    answer = client.get(url)
+    assert answer.status_code in (403, 404)
+    assert FULL not in answer.content.decode()

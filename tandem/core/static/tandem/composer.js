@@ -7,6 +7,10 @@
 // copy with its stamp; on load, the newer of the server's copy (rendered into the page
 // with its stamp) and this device's copy wins. "Saved" is shown only once the server has
 // acknowledged the revision that is in the box.
+//
+// The device copy outlives the server's acknowledgement (marked as acknowledged): a reload
+// can fetch the page before the last save lands, and the answer can reach the old page just
+// after; without the copy the new page would show the older text it was rendered with.
 (function () {
   "use strict";
 
@@ -17,7 +21,7 @@
     return "tandem:draft:" + (form.dataset.draftUrl || form.getAttribute("action") || location.pathname);
   }
 
-  // This device's copy: {body, revision}. Older pages stored the bare text (revision 0).
+  // This device's copy: {body, revision, acked}. Older pages stored the bare text.
   function readLocal(key) {
     if (!window.localStorage) return null;
     const raw = localStorage.getItem(key);
@@ -25,16 +29,16 @@
     try {
       const copy = JSON.parse(raw);
       if (copy && typeof copy.body === "string") {
-        return { body: copy.body, revision: Number(copy.revision) || 0 };
+        return { body: copy.body, revision: Number(copy.revision) || 0, acked: copy.acked === true };
       }
     } catch (error) { /* the bare text of an older page */ }
-    return { body: raw, revision: 0 };
+    return { body: raw, revision: 0, acked: false };
   }
 
-  function writeLocal(key, body, revision) {
+  function writeLocal(key, body, revision, acked) {
     if (!window.localStorage) return;
     try {
-      localStorage.setItem(key, JSON.stringify({ body: body, revision: revision }));
+      localStorage.setItem(key, JSON.stringify({ body: body, revision: revision, acked: acked === true }));
     } catch (error) { /* storage full or refused: the server copy is all there is */ }
   }
 
@@ -104,15 +108,53 @@
       restoring = false;
     }
 
+    function restoreLocal(copy) {
+      body.value = copy.body;
+      revision = copy.revision;
+      setStatus(form, "Restored newer text from this device — saving…", "saving");
+      refreshPreview();
+      setTimeout(function () { saveToServer(false); }, 0);
+    }
+
+    // The server acknowledged this device's copy, yet the page came with older text: ask
+    // what it holds now. Newer or the same: that is the draft (the page was rendered before
+    // the save landed). Older or none: the draft was posted or replaced since; the page stands.
+    function confirmAcked(copy) {
+      body.readOnly = true;
+      setStatus(form, "Checking the saved draft…", "saving");
+      fetch(draftUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("not answered");
+          return response.json();
+        })
+        .then(function (held) {
+          const heldRevision = Number(held.revision) || 0;
+          if (heldRevision >= copy.revision) {
+            body.value = held.body;
+            revision = acked = heldRevision;
+            refreshPreview();
+            saved();
+          } else {
+            dropLocal(key);
+            setStatus(form, status0, "");
+          }
+        })
+        .catch(function () {
+          restoreLocal(copy); // unreachable: keep every word, and save it when possible
+        })
+        .finally(function () { body.readOnly = false; });
+    }
+
+    const statusElement = form.querySelector("[data-draft-status]");
+    const status0 = statusElement ? statusElement.textContent : "";
     const local = readLocal(key);
     if (draftUrl) {
       if (local && local.revision > serverRevision && local.body !== body.value) {
-        // This device typed past what the server has (the last save did not arrive).
-        body.value = local.body;
-        revision = local.revision;
-        setStatus(form, "Restored newer text from this device — saving…", "saving");
-        refreshPreview();
-        setTimeout(function () { saveToServer(false); }, 0);
+        if (local.acked) {
+          confirmAcked(local);
+        } else {
+          restoreLocal(local); // this device typed past what the server has
+        }
       } else if (local && local.revision <= serverRevision) {
         dropLocal(key); // the server's copy is as new or newer
       }
@@ -123,7 +165,8 @@
     }
 
     function saved() {
-      dropLocal(key); // the server holds this revision: it is the text's home now
+      // The server holds this revision; the copy stays, marked, until a page shows it.
+      writeLocal(key, body.value, revision, true);
       setStatus(form, "Saved at " + timeNow(form), "saved");
     }
 
@@ -229,6 +272,22 @@
       dropLocal(key);
     });
   }
+
+  // Logging out takes this device's copies of text the server already holds (anyone using
+  // the device next need not find them); a copy the server never got stays, or it is lost.
+  function forgetAckedCopies() {
+    if (!window.localStorage) return;
+    const keys = [];
+    for (let i = 0; i < localStorage.length; i++) keys.push(localStorage.key(i));
+    keys.forEach(function (key) {
+      if (!key || !key.startsWith("tandem:draft:")) return;
+      const copy = readLocal(key);
+      if (copy && copy.acked) dropLocal(key);
+    });
+  }
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches && event.target.matches("form[data-logout]")) forgetAckedCopies();
+  });
 
   function init() {
     document.querySelectorAll("form.composer").forEach(setUp);
