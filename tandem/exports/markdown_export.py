@@ -16,8 +16,10 @@ file is as safe in any Markdown viewer as the thread is in Tandem: a tag the ren
 (``<b>``, ``<details>``…) stays, without the attributes it would drop; anything else --
 ``<script>``, ``<img onerror=…>``, ``<iframe>``, comments, a stray ``<`` -- gets its ``<``
 written as ``&lt;``, which every viewer shows as the ``<`` it was. Code spans and code
-blocks, where ``<`` is already literal, are left alone. Everything else in a body is kept
-byte for byte. Names, title, tags and summary are plain text in Tandem, so every ``<`` in
+blocks, where ``<`` is already literal, are left alone. A single line break that Tandem reads
+as a paragraph break (``tandem.writing.blocks.mark_paragraphs``) gets the blank line every
+other Markdown viewer needs to see a paragraph. Everything else in a body is kept byte for
+byte. Names, title, tags and summary are plain text in Tandem, so every ``<`` in
 them is escaped (and a ``&`` that would read as a character reference); they are not
 otherwise escaped for Markdown.
 """
@@ -39,6 +41,7 @@ from tandem.exports.format_common import (
     summary_paragraphs,
     thread_title,
 )
+from tandem.writing.blocks import mark_paragraphs
 from tandem.writing.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, OBSOLETE_TAGS, URL_SCHEMES
 
 __all__ = ["escape_plain", "escape_raw_html", "export_markdown", "protect_separators"]
@@ -230,7 +233,7 @@ def _body(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     if not text.strip():
         return "*(This post is empty.)*"
-    return escape_raw_html(protect_separators(text.rstrip()))
+    return escape_raw_html(protect_separators(mark_paragraphs(text.rstrip())))
 
 
 def export_markdown(doc: ThreadDocument) -> str:

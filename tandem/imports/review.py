@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from tandem.writing.blocks import mark_paragraphs
+
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
@@ -18,7 +20,10 @@ class ReviewError(ValueError):
 
 
 def paragraphs(text: str) -> list[str]:
-    return [p.strip("\n") for p in PARAGRAPH_BREAK.split(text) if p.strip()]
+    """The paragraphs as the reading page will show them: blank lines, and single line
+    breaks after a line of prose (``mark_paragraphs``), so a paste of one-line paragraphs
+    can be split before any of them."""
+    return [p.strip("\n") for p in PARAGRAPH_BREAK.split(mark_paragraphs(text)) if p.strip()]
 
 
 def _check_index(posts: Sequence[dict], index: int) -> None:

@@ -6,12 +6,13 @@ a change alters the HTML it produces, so stored ``body_html`` can be rendered ag
 
 The pipeline, in order:
 
-1. **Scene breaks.** A line of three or more ``-``, ``*`` or ``~`` (optionally spaced out)
-   becomes a thematic break, even right under a paragraph (no setext headings) and even for
-   ``~~~`` (which CommonMark would read as a code fence). Lines inside a fenced code block
-   opened with backticks, or with tildes and an info string, are left alone.
+1. **Scene breaks and paragraphs** (``tandem.writing.blocks``). A line of three or more
+   ``-``, ``*`` or ``~`` (optionally spaced out) becomes a thematic break, even right under a
+   paragraph (no setext headings) and even for ``~~~`` (which CommonMark would read as a
+   code fence). A single line break after a line of prose becomes a paragraph break, while
+   short lines in a row stay lines (verse, messages). Fenced code is left alone.
 2. **Markdown.** CommonMark through markdown-it-py with raw HTML on and ``breaks`` on (a line
-   break inside a paragraph stays a ``<br>``), plus ``~~strikethrough~~``. Images, ATX and
+   break left inside a paragraph stays a ``<br>``), plus ``~~strikethrough~~``. Images, ATX and
    setext headings and indented code blocks are switched off: RP writers indent paragraphs and
    start lines with ``#``, and a post never shows an ``<img>``. Fenced code still works.
 3. **Raw HTML, escaped unless allowed.** Every piece of raw HTML markdown-it passes through is
@@ -59,9 +60,12 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 
+from tandem.writing.blocks import mark_paragraphs, mark_scene_breaks
+
 __all__ = ["RENDERER_VERSION", "render_post"]
 
-RENDERER_VERSION = 1
+# 2: a single line break after a line of prose is a paragraph break (blocks.py).
+RENDERER_VERSION = 2
 
 logger = logging.getLogger(__name__)
 
@@ -110,45 +114,9 @@ _FORMATTING = frozenset({"a", "b", "code", "em", "i", "s", "small", "strong", "u
 
 # ---------------------------------------------------------------------------- pre-processing
 
-# A scene-break line, after any blockquote markers (kept in group 1).
-_SCENE_BREAK_LINE = re.compile(
-    r"^((?: {0,3}+>[ \t]?+)*+) {0,3}+([-*~])(?:[ \t]*+\2){2,}+[ \t]*+$", re.MULTILINE
-)
-_QUOTE_MARKERS = re.compile(r"(?: {0,3}+>[ \t]?+)*+")
-_MAYBE_FENCE = re.compile(r"^(?: {0,3}+>[ \t]?+)*+ {0,3}+(?:```|~~~)", re.MULTILINE)
-_FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
 _DEEP_QUOTE = re.compile(
     rf"^((?: {{0,3}}+>[ \t]?+){{{_MAX_QUOTE_MARKERS}}}+)(?: {{0,3}}+>[ \t]?+)++", re.MULTILINE
 )
-
-
-def _mark_scene_breaks(text: str) -> str:
-    """Rewrite scene-break lines as ``***``, which CommonMark always reads as a break."""
-    if not _MAYBE_FENCE.search(text):
-        return _SCENE_BREAK_LINE.sub(r"\1***", text)
-    lines = text.split("\n")
-    fence = ""  # the opening run of the fenced block we are in, if any
-    for n, line in enumerate(lines):
-        line = line[_QUOTE_MARKERS.match(line).end() :]
-        if fence:
-            stripped = line.lstrip(" ")
-            if (
-                len(line) - len(stripped) <= 3
-                and stripped.startswith(fence)
-                and not stripped.rstrip(" \t").strip(fence[0])
-            ):
-                fence = ""
-            continue
-        if _SCENE_BREAK_LINE.match(lines[n]):
-            lines[n] = _SCENE_BREAK_LINE.sub(r"\1***", lines[n])
-            continue
-        opening = _FENCE_OPEN.fullmatch(line)
-        if opening:
-            run, info = opening.groups()
-            # A backtick fence's info string has no backticks; a bare ``~~~`` was a break.
-            if ("`" not in info) if run[0] == "`" else bool(info.strip()):
-                fence = run
-    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------- raw HTML
@@ -583,7 +551,7 @@ def render_post(body: str, *, dialogue_class: str = "dialogue") -> str:
     text = body.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     if not text.strip():
         return ""
-    text = _mark_scene_breaks(text)
+    text = mark_paragraphs(mark_scene_breaks(text))
     text = _DEEP_QUOTE.sub(r"\1", text)
     rendered = _MARKDOWN.render(text, {"raw_html": _RawHtml()})
     clean = _SANITISER.clean(rendered)

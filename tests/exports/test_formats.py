@@ -64,7 +64,7 @@ STORY = [
     (
         TOBIAS,
         "“late is relative,” tobias answered. he set the lantern on the table, and it "
-        "*flickered*.\nthe wick was nearly gone.\n\n“we have until the tide turns.”",
+        "*flickered*.\\\nthe wick was nearly gone.\n\n“we have until the tide turns.”",
     ),
     (
         SABLE,

@@ -183,3 +183,26 @@ def test_a_post_over_the_limit_is_named_and_the_review_kept(as_alice, ivy, hale,
     response = as_alice.post(pending.get_absolute_url(), {"action": "import"})
     pending.refresh_from_db()
     assert pending.status == ImportStatus.DONE and pending.error == ""
+
+
+def test_one_line_paragraphs_can_be_split_apart_in_the_review(as_alice, ivy, hale):
+    """A paste whose paragraphs are one line each (a single line break between them) offers
+    each paragraph as a split point, as the reading page will show them."""
+    first = (
+        "ivy set the lantern down between them & waited for him to say something first, "
+        "because she was done going first."
+    )
+    second = (
+        "hale said nothing for a long while. then he reached for the lantern and turned it "
+        "down until only a bead of flame was left."
+    )
+    _propose(as_alice, ivy, hale, text=f"{first}\n{second}", format="auto")
+    pending = PendingImport.objects.get()
+    merged = "\n".join(post["text"] for post in pending.posts)
+    pending.posts = [{**pending.posts[0], "text": merged}]
+    pending.save()
+    page = as_alice.get(pending.get_absolute_url()).content.decode()
+    assert "¶2: hale said nothing for a long while. then…" in page
+    as_alice.post(pending.get_absolute_url(), {"action": "split:0", "split-at-0": "1"})
+    pending.refresh_from_db()
+    assert [post["text"] for post in pending.posts] == [first, second]
