@@ -7,3 +7,6 @@ class ExportsConfig(AppConfig):
     name = "tandem.exports"
     label = "exports"
     verbose_name = "Exports"
+
+    def ready(self) -> None:
+        from tandem.exports import signals  # noqa: F401  (connects the receivers)

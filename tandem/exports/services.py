@@ -196,9 +196,10 @@ def export_job_file(job: ExportJob, reader: User) -> File:
 def expired_exports_delete(*, now=None) -> int:
     """Forget finished downloads after TANDEM_EXPORT_KEEP_DAYS; run by the worker's scheduler."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.TANDEM_EXPORT_KEEP_DAYS)
-    old = ExportJob.objects.filter(created_at__lt=cutoff)
-    storage = _exports_storage()
-    for job in old:
-        if job.file_path:
-            storage.delete(job.file_path)  # a file already gone is no error
-    return old.delete()[0]
+    # Each job's file goes with it once the deletion commits (exports.signals).
+    return ExportJob.objects.filter(created_at__lt=cutoff).delete()[0]
+
+
+def export_file_delete(path: str) -> None:
+    """Delete a finished export's file; one already gone is no error."""
+    _exports_storage().delete(path)

@@ -244,7 +244,7 @@ def test_a_background_export_is_written_to_the_bucket_and_streamed_back(
 
 @pytest.mark.django_db
 def test_an_export_gone_from_the_bucket_says_so_and_expiry_deletes_the_object(
-    client, story, writer_a, bucket, settings
+    client, story, writer_a, bucket, settings, django_capture_on_commit_callbacks
 ):
     settings.TANDEM_EXPORT_BACKGROUND_POSTS = 1
     client.force_login(writer_a)
@@ -264,7 +264,8 @@ def test_an_export_gone_from_the_bucket_says_so_and_expiry_deletes_the_object(
 
     assert export_services.expired_exports_delete() == 0
     later = timezone.now() + timedelta(days=settings.TANDEM_EXPORT_KEEP_DAYS + 1)
-    assert export_services.expired_exports_delete(now=later) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert export_services.expired_exports_delete(now=later) == 2
     assert keys(bucket, "exports/") == [] and not ExportJob.objects.exists()
     assert not storages["exports"].exists(first.file_path)
 

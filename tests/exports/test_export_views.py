@@ -166,7 +166,9 @@ def test_staff_restore_a_thread_file_with_mapped_names(client, make_writer, stor
     assert "is not old=new" in odd
 
 
-def test_finished_exports_are_forgotten_after_a_week(as_alice, story, settings):
+def test_finished_exports_are_forgotten_after_a_week(
+    as_alice, story, settings, django_capture_on_commit_callbacks
+):
     from datetime import timedelta
 
     from django.core.files.storage import storages
@@ -183,5 +185,27 @@ def test_finished_exports_are_forgotten_after_a_week(as_alice, story, settings):
         assert file.read().startswith(b"#")
     assert storages["exports"].exists(job.file_path)
     assert expired_exports_delete() == 0
-    assert expired_exports_delete(now=timezone.now() + timedelta(days=8)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert expired_exports_delete(now=timezone.now() + timedelta(days=8)) == 1
+    assert not storages["exports"].exists(job.file_path) and not ExportJob.objects.exists()
+
+
+def test_an_export_file_goes_with_its_job_however_it_is_deleted(
+    as_alice, story, settings, django_capture_on_commit_callbacks
+):
+    """A job deleted by any means (the admin, a script, a cascade: no service of ours sees
+    it) takes its finished file with it, once the deletion commits."""
+    from django.core.files.storage import storages
+
+    settings.TANDEM_EXPORT_BACKGROUND_POSTS = 1
+    as_alice.post(reverse("thread-export", args=[story.public_id]), {"format": "md"})
+    job = ExportJob.objects.get()
+    run_export.call(job.pk)
+    job.refresh_from_db()
+    assert storages["exports"].exists(job.file_path)
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        ExportJob.objects.filter(pk=job.pk).delete()
+    assert storages["exports"].exists(job.file_path)  # not before the commit
+    for callback in pending:
+        callback()
     assert not storages["exports"].exists(job.file_path) and not ExportJob.objects.exists()
