@@ -87,6 +87,9 @@ def _check_text(tracked: TrackedThread) -> None:
     for name in ("title", "url", "site", "partner", "tags", "notes"):
         if "\x00" in getattr(tracked, name):
             raise ValidationError({name: "Null characters are not allowed."})
+    # The model's URL check also takes ftp:// links, which no browser opens any more.
+    if tracked.url and urlsplit(tracked.url.strip()).scheme.lower() not in ("http", "https"):
+        raise ValidationError({"url": "Give a web link, starting with https:// or http://."})
 
 
 def _schedule(tracked: TrackedThread) -> None:

@@ -24,7 +24,12 @@ def test_create_fills_the_site_from_the_link(writer):
 
 @pytest.mark.parametrize(
     ("fields", "bad"),
-    [({"title": ""}, "title"), ({"title": "x", "url": "not a link"}, "url")],
+    [
+        ({"title": ""}, "title"),
+        ({"title": "x", "url": "not a link"}, "url"),
+        ({"title": "x", "url": "ftp://files.example.test/thread.txt"}, "url"),
+        ({"title": "x", "url": "javascript:alert(1)"}, "url"),
+    ],
 )
 def test_create_refuses_bad_input(writer, fields, bad):
     """A missing title or a bad link is refused, naming the field; nothing is saved."""

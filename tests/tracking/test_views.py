@@ -41,6 +41,11 @@ def test_add_archive_unarchive_delete(writer, client_for):
     client = client_for(writer)
     response = client.post(reverse("tracked-list"), {"title": "", "turn": "mine"})
     assert response.status_code == 200 and not TrackedThread.objects.exists()
+    response = client.post(
+        reverse("tracked-list"), {"title": "Tide", "url": "ftp://c.example/t", "turn": "mine"}
+    )
+    assert response.status_code == 200 and not TrackedThread.objects.exists()
+    assert "starting with https://" in response.content.decode()
     client.post(
         reverse("tracked-list"), {"title": "Tide", "url": "https://c.example/", "turn": "mine"}
     )
