@@ -2,28 +2,45 @@
 
 Each proposed post is a dict (see ``PendingImport.posts``). Every operation returns a new
 list and never loses text: merging joins two posts' texts, splitting cuts one post's text
-at a paragraph boundary, removing is only offered for posts the writer chose to drop.
+at the start of a line, removing is only offered for posts the writer chose to drop.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from tandem.writing.blocks import mark_paragraphs
-
-PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+from tandem.writing.blocks import line_starts
 
 
 class ReviewError(ValueError):
     """An operation that makes no sense for this list (e.g. merging the first post up)."""
 
 
-def paragraphs(text: str) -> list[str]:
-    """The paragraphs as the reading page will show them: blank lines, and single line
-    breaks after a line of prose (``mark_paragraphs``), so a paste of one-line paragraphs
-    can be split before any of them."""
-    return [p.strip("\n") for p in PARAGRAPH_BREAK.split(mark_paragraphs(text)) if p.strip()]
+@dataclass(frozen=True)
+class SplitPoint:
+    """A place a post can be cut: the start of one of its lines."""
+
+    index: int  # among the post's lines that are not blank; 0 is the post's start
+    offset: int  # where the line starts in the post's text
+    paragraph: int  # 1-based, as the reading page will show the paragraphs
+    line: int  # 1-based within that paragraph
+    opening: str  # its first words, to recognise it by
+
+
+def split_points(text: str) -> list[SplitPoint]:
+    """Every line of the post that is not blank, from the second: a post can be cut before
+    any paragraph (as the reading page shows them, so a paste of one-line paragraphs can be
+    cut anywhere) or before any line inside one (a message, a line of verse)."""
+    points: list[SplitPoint] = []
+    paragraph = line = 0
+    for index, (offset, starts_paragraph) in enumerate(line_starts(text)):
+        paragraph, line = (paragraph + 1, 1) if starts_paragraph else (paragraph, line + 1)
+        if index:
+            end = text.find("\n", offset)
+            words = text[offset : None if end < 0 else end].split()[:8]
+            points.append(SplitPoint(index, offset, paragraph, line, " ".join(words)))
+    return points
 
 
 def _check_index(posts: Sequence[dict], index: int) -> None:
@@ -41,25 +58,40 @@ def merge_with_previous(posts: Sequence[dict], index: int) -> list[dict]:
     return result
 
 
-def split_before_paragraph(posts: Sequence[dict], index: int, paragraph: int) -> list[dict]:
-    """Cut post ``index`` so that its paragraph number ``paragraph`` (0-based) starts a new
-    post, which keeps the same muse until the writer reassigns it."""
+def split_before_line(posts: Sequence[dict], index: int, line: int) -> list[dict]:
+    """Cut post ``index`` before its line number ``line`` (0-based, blank lines not
+    counted; see ``split_points``). The text is cut where it stands, nothing rewritten;
+    the new post keeps the same muse until the writer reassigns it."""
     _check_index(posts, index)
-    parts = paragraphs(posts[index]["text"])
-    if not 0 < paragraph < len(parts):
+    text = posts[index]["text"]
+    point = next((p for p in split_points(text) if p.index == line), None)
+    if point is None:
         raise ReviewError(f"Post {index + 1} cannot be split there.")
     result = [dict(p) for p in posts]
     first = result[index]
     second = dict(first)
-    first["text"] = "\n\n".join(parts[:paragraph])
+    first["text"] = text[: point.offset].rstrip()
     second.update(
-        text="\n\n".join(parts[paragraph:]),
+        text=text[point.offset :].rstrip(),
         split_reason="writer",
         split_confidence=1.0,
         date=None,
         named=None,
     )
     result.insert(index + 1, second)
+    return result
+
+
+def assign(posts: Sequence[dict], first: int, last: int, muse: int) -> list[dict]:
+    """Give posts ``first`` to ``last`` (0-based, both included) to one muse at once; the
+    caller checks that the muse belongs to the import."""
+    if first > last:
+        first, last = last, first
+    _check_index(posts, first)
+    _check_index(posts, last)
+    result = [dict(p) for p in posts]
+    for post in result[first : last + 1]:
+        post["muse"], post["confidence"] = muse, 1.0
     return result
 
 
@@ -82,7 +114,8 @@ def remove(posts: Sequence[dict], index: int) -> list[dict]:
 
 def apply_action(posts: Sequence[dict], action: str) -> list[dict]:
     """Apply an action named like the review page's buttons: ``merge:3``, ``split:3:2``,
-    ``up:3``, ``down:3``, ``remove:3`` (0-based post and paragraph indexes)."""
+    ``up:3``, ``down:3``, ``remove:3``, ``assign:2:5:MUSE`` (0-based post and line
+    indexes; the muse's id)."""
     name, _, rest = action.partition(":")
     try:
         numbers = [int(n) for n in rest.split(":")] if rest else []
@@ -90,7 +123,8 @@ def apply_action(posts: Sequence[dict], action: str) -> list[dict]:
         raise ReviewError("That change is not understood.") from error
     operations = {
         ("merge", 1): lambda: merge_with_previous(posts, *numbers),
-        ("split", 2): lambda: split_before_paragraph(posts, *numbers),
+        ("split", 2): lambda: split_before_line(posts, *numbers),
+        ("assign", 3): lambda: assign(posts, *numbers),
         ("up", 1): lambda: move(posts, numbers[0], -1),
         ("down", 1): lambda: move(posts, numbers[0], 1),
         ("remove", 1): lambda: remove(posts, *numbers),

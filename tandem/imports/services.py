@@ -271,6 +271,10 @@ def import_revise(
                     raise ValidationError("Choose one of the thread’s muses.")
                 if muse != post["muse"]:
                     post["muse"], post["confidence"] = muse, 1.0
+    if action.startswith("assign:"):
+        muse = action.rpartition(":")[2]
+        if not (muse.isascii() and muse.isdigit()) or int(muse) not in allowed:
+            raise ValidationError("Choose one of the thread’s muses.")
     if action:
         try:
             posts = review.apply_action(posts, action)
@@ -283,6 +287,23 @@ def import_revise(
     pending.posts = posts
     pending.status, pending.error = ImportStatus.REVIEWING, ""
     pending.save(update_fields=["posts", "title", "status", "error", "updated_at"])
+    return pending
+
+
+def import_add_muse(*, pending: PendingImport, actor: User, spec: MuseSpec) -> PendingImport:
+    """Add a muse to an import under review, without starting over: one of the writer's own
+    (created if it does not exist yet) or another writer's existing muse, which joins as
+    any named partner does (its writer is asked when the import lands)."""
+    _check_reviewer(pending, actor)
+    if not spec.name.strip():
+        raise ValidationError("Give the muse’s name.")
+    _check_muse_count(len(pending.muses) + 1)
+    (muse,) = resolve_muses(actor, [MuseSpec(spec.name.strip(), spec.owner)])
+    if muse.pk in {m["id"] for m in pending.muses}:
+        raise ValidationError(f"{muse.name} ({muse.owner.username}) is in this import already.")
+    entry = {"id": muse.pk, "name": muse.name, "writer": muse.owner.username}
+    pending.muses = [*pending.muses, entry]
+    pending.save(update_fields=["muses", "updated_at"])
     return pending
 
 

@@ -9,7 +9,7 @@ from tandem.core.limits import limit
 from tandem.imports import services
 from tandem.imports.forms import ImportForm
 from tandem.imports.models import ImportStatus, PendingImport
-from tandem.imports.review import paragraphs
+from tandem.imports.review import SplitPoint, split_points
 from tandem.imports.sources import SourceError, check_size
 from tandem.muses.selectors import muses_of_writer
 from tandem.tracking.models import TrackedThread
@@ -100,6 +100,12 @@ def _action(request: HttpRequest) -> str:
     if action.startswith("split:") and action.count(":") == 1:
         index = action.partition(":")[2]
         action = f"{action}:{request.POST.get(f'split-at-{index}', '')}"
+    elif action == "assign":
+        # The form counts posts from 1, as the page shows them; the review from 0.
+        first, last = request.POST.get("assign-from", ""), request.POST.get("assign-to", "")
+        if not (first.strip().isdigit() and last.strip().isdigit()):
+            raise ValidationError("Give the numbers of the first and last posts to reassign.")
+        action = f"assign:{int(first) - 1}:{int(last) - 1}:{request.POST.get('assign-muse', '')}"
     return action
 
 
@@ -122,10 +128,20 @@ def _post_notes(post: dict) -> str:
     return " · ".join(note for note in notes if note)
 
 
+# A select of every line stays usable up to about this many; past it, paragraphs only.
+MAX_LINE_SPLIT_POINTS = 300
+
+
+def _offered_split_points(text: str) -> list[SplitPoint]:
+    points = split_points(text)
+    if len(points) > MAX_LINE_SPLIT_POINTS:
+        points = [point for point in points if point.line == 1]
+    return points[: MAX_LINE_SPLIT_POINTS * 10]
+
+
 def _review_context(pending: PendingImport, error: str = "") -> dict:
     rows = []
     for index, post in enumerate(pending.posts):
-        parts = paragraphs(post["text"])
         rows.append(
             {
                 "index": index,
@@ -133,9 +149,7 @@ def _review_context(pending: PendingImport, error: str = "") -> dict:
                 "post": post,
                 "notes": _post_notes(post),
                 "unsure": post["muse"] is None or post["confidence"] < 0.6,
-                "split_points": [
-                    (i, " ".join(part.split()[:8])) for i, part in enumerate(parts) if i > 0
-                ],
+                "split_points": _offered_split_points(post["text"]),
                 "rows": min(14, max(4, post["text"].count("\n") + len(post["text"]) // 80 + 1)),
             }
         )
@@ -151,14 +165,20 @@ def import_review(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "imports/import_progress.html", {"pending": pending})
     error = pending.error if pending.status == ImportStatus.FAILED else ""
     if request.method == "POST":
+        adding = request.POST.get("action") == "add-muse"
         try:
             services.import_revise(
                 pending=pending,
                 actor=request.user,
                 edits=_edits(request, pending),
-                action=_action(request),
+                action="" if adding else _action(request),
                 title=request.POST.get("title"),
             )
+            if adding:
+                name = request.POST.get("new-muse-name", "")[:100]
+                writer = request.POST.get("new-muse-writer", "").strip()[:150]
+                spec = services.MuseSpec(name=name, owner=writer or None)
+                services.import_add_muse(pending=pending, actor=request.user, spec=spec)
         except ValidationError as problem:
             error = " ".join(problem.messages)
         else:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-__all__ = ["PROSE_LINE_CHARS", "mark_paragraphs", "mark_scene_breaks"]
+__all__ = ["PROSE_LINE_CHARS", "line_starts", "mark_paragraphs", "mark_scene_breaks"]
 
 #: A line at least this long is prose, not verse. In the samples the longest line meant as a
 #: line has 58 characters; every prose paragraph under 80 sits next to a longer one.
@@ -148,18 +148,14 @@ def _starts_paragraph(line: str, following: str) -> bool:
     return len(next_text) >= PROSE_LINE_CHARS
 
 
-def mark_paragraphs(text: str) -> str:
-    """Add a blank line wherever a single line break is meant as a paragraph break."""
-    if "\n" not in text:
-        return text
-    lines = text.split("\n")
+def _breaks_after(lines: list[str]) -> set[int]:
+    """The lines after which a single line break is meant as a paragraph break."""
     if len(lines) > _MAX_LINES:
-        return text
+        return set()
     outside = set(_outside_fences(lines))
-    out: list[str] = []
+    breaks: set[int] = set()
     depth = 0
     for n, line in enumerate(lines):
-        out.append(line)
         if not line.strip():
             depth = 0  # a blank line ends the paragraph, and the tags open in it
             continue
@@ -172,5 +168,39 @@ def mark_paragraphs(text: str) -> str:
         if next_markers.replace(" ", "") != markers.replace(" ", ""):
             continue  # a quote starts or ends here: the break is Markdown's already
         if _starts_paragraph(line[len(markers) :], following[len(next_markers) :]):
-            out.append(markers.rstrip())
+            breaks.add(n)
+    return breaks
+
+
+def mark_paragraphs(text: str) -> str:
+    """Add a blank line wherever a single line break is meant as a paragraph break."""
+    if "\n" not in text:
+        return text
+    lines = text.split("\n")
+    breaks = _breaks_after(lines)
+    if not breaks:
+        return text
+    out: list[str] = []
+    for n, line in enumerate(lines):
+        out.append(line)
+        if n in breaks:  # the blank line keeps the block quote's markers, if any
+            out.append(_QUOTE_MARKERS.match(line).group().rstrip())
     return "\n".join(out)
+
+
+def line_starts(text: str) -> list[tuple[int, bool]]:
+    """Every line that is not blank: where it starts in ``text``, and whether it starts a
+    paragraph as the reading page shows them (the first line does)."""
+    lines = text.split("\n")
+    breaks = _breaks_after(lines)
+    starts: list[tuple[int, bool]] = []
+    offset = 0
+    after_break = True
+    for n, line in enumerate(lines):
+        if line.strip():
+            starts.append((offset, after_break))
+            after_break = n in breaks
+        else:
+            after_break = True
+        offset += len(line) + 1
+    return starts
