@@ -66,11 +66,13 @@ def enqueue_due_reminders() -> int:
 def _enqueue_due_tracked(now) -> int:
     from tandem.notifications.tasks import send_tracked_reminder
     from tandem.tracking.models import TrackedThread
-    from tandem.tracking.selectors import usual_reminder_days
+    from tandem.tracking.selectors import usual_reminder_days_of
 
+    due = list(TrackedThread.objects.filter(remind_at__lte=now))
+    usual = usual_reminder_days_of(tracked.writer_id for tracked in due)  # one query for all
     count = 0
-    for tracked in TrackedThread.objects.filter(remind_at__lte=now).select_related("writer"):
-        days = tracked.reminder_days(usual_reminder_days(tracked.writer)) or 1
+    for tracked in due:
+        days = tracked.reminder_days(usual.get(tracked.writer_id)) or 1
         # Claimed as above: the next nudge, if the turn is still theirs, comes ``days`` later.
         claimed = TrackedThread.objects.filter(pk=tracked.pk, remind_at=tracked.remind_at).update(
             remind_at=now + timedelta(days=days)

@@ -36,6 +36,17 @@ def usual_reminder_days(writer: User) -> int | None:
     )
 
 
+def usual_reminder_days_of(writer_ids: Iterable[int]) -> dict[int, int | None]:
+    """``usual_reminder_days`` for many writers in one query (absent: no settings yet)."""
+    from tandem.notifications.models import NotificationSettings
+
+    return dict(
+        NotificationSettings.objects.filter(writer_id__in=set(writer_ids)).values_list(
+            "writer_id", "reminder_days"
+        )
+    )
+
+
 def mark_overdue(tracked: Iterable[TrackedThread], writer: User, now: datetime) -> None:
     """Set ``overdue`` on each of one writer's tracked threads (one settings lookup)."""
     usual_days = usual_reminder_days(writer)

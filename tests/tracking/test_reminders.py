@@ -127,3 +127,28 @@ def test_the_navigation_badge_counts_turns_kept_elsewhere(client_for, writer):
     assert your_turn_count(writer) == 1
     page = client_for(writer).get(reverse("tracked-list"))
     assert page.context["nav_your_turn"] == 1
+
+
+def test_the_reminder_pass_reads_the_writers_settings_once(make_writer):
+    """Many writers' threads due at once: their usual reminders come in one query, and each
+    thread's next nudge follows its own writer's setting."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    due = []
+    for n, days in enumerate((2, 5, None, 4)):
+        writer = make_writer(f"batch{n}")
+        if days is not None:
+            usual_days(writer, days)
+        tracked = services.tracked_create(writer=writer, title=f"Thread {n}")
+        if tracked.remind_at is None:
+            tracked = services.tracked_update(tracked=tracked, remind_after_days=1)
+        waited(tracked, 9)
+        due.append((tracked, days or 1))
+    with CaptureQueriesContext(connection) as queries:
+        assert reminders._enqueue_due_tracked(timezone.now()) == 4
+    settings_reads = [q for q in queries if "notificationsettings" in q["sql"].lower()]
+    assert len(settings_reads) == 1
+    for tracked, days in due:
+        tracked.refresh_from_db()
+        assert timezone.now() + (days - 1) * DAY < tracked.remind_at <= timezone.now() + days * DAY
