@@ -70,7 +70,9 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     has_muses = muses_of_writer(request.user, include_archived=False).exists()
     # Threads kept on other sites share the queue's sections (tandem.tracking).
-    elsewhere = elsewhere_queue(request.user)
+    elsewhere = elsewhere_queue(
+        request.user, window=None if show_all else settings.TANDEM_QUEUE_WINDOW
+    )
     return render(
         request,
         "threads/home.html",
@@ -78,7 +80,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "queue": queue,
             "has_muses": has_muses,
             "elsewhere": elsewhere,
-            "waiting_on_you": queue.your_turn_count + len(elsewhere.your_turn),
+            "waiting_on_you": queue.your_turn_count + elsewhere.your_turn_total,
+            # The two sections tracked threads share: (total, shown) over both kinds.
+            "your_turn_total": queue.totals["your_turn"] + elsewhere.your_turn_total,
+            "your_turn_shown": len(queue.your_turn) + len(elsewhere.your_turn),
+            "waiting_total": queue.totals["waiting"] + elsewhere.waiting_total,
+            "waiting_shown": len(queue.waiting) + len(elsewhere.waiting),
         },
     )
 

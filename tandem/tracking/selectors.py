@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -61,23 +61,31 @@ def get_own_tracked(writer: User, pk: int) -> TrackedThread:
 @dataclass
 class Elsewhere:
     """The queue's share of tracked threads: those not archived, by whose turn it is, with
-    ``overdue`` set on each (their turn has waited longer than its reminder)."""
+    ``overdue`` set on each (their turn has waited longer than its reminder). With a window,
+    each list holds the longest-waiting few and the totals say how many there are."""
 
     your_turn: list[TrackedThread] = field(default_factory=list)
     waiting: list[TrackedThread] = field(default_factory=list)
-
-    @property
-    def overdue_count(self) -> int:
-        return sum(1 for tracked in self.your_turn if tracked.overdue)
+    your_turn_total: int = 0
+    waiting_total: int = 0
 
 
-def elsewhere_queue(writer: User, *, now: datetime | None = None) -> Elsewhere:
+def elsewhere_queue(
+    writer: User, *, now: datetime | None = None, window: int | None = None
+) -> Elsewhere:
     now = now or timezone.now()
-    queue = Elsewhere()
-    kept = list(tracked_of(writer))
-    mark_overdue(kept, writer, now)
-    for tracked in kept:
-        (queue.your_turn if tracked.turn == Turn.MINE else queue.waiting).append(tracked)
+    kept = tracked_of(writer)
+    totals = dict(kept.order_by().values_list("turn").annotate(count=Count("pk")))
+    mine, theirs = kept.filter(turn=Turn.MINE), kept.exclude(turn=Turn.MINE)
+    if window is not None:
+        mine, theirs = mine[:window], theirs[:window]
+    queue = Elsewhere(
+        your_turn=list(mine),
+        waiting=list(theirs),
+        your_turn_total=totals.get(Turn.MINE, 0),
+        waiting_total=sum(totals.values()) - totals.get(Turn.MINE, 0),
+    )
+    mark_overdue([*queue.your_turn, *queue.waiting], writer, now)
     return queue
 
 

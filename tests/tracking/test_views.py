@@ -172,3 +172,22 @@ def test_converting_someone_elses_or_a_bad_id_is_a_404(as_bram, writer_a, value)
     response = as_bram.get(f"{reverse('import-new')}?tracked={ident}")
     assert response.status_code == 404
     assert b"Private" not in response.content
+
+
+def test_the_home_queue_shows_a_window_of_threads_kept_elsewhere(writer, client_for, settings):
+    """Like Tandem threads, the home page lists the longest-waiting few of each section and
+    counts them all; "Show all" lists every one."""
+    from tandem.tracking import services
+
+    settings.TANDEM_QUEUE_WINDOW = 2
+    for n in range(3):
+        services.tracked_create(writer=writer, title=f"Mine {n}", turn="mine")
+    services.tracked_create(writer=writer, title="Theirs", turn="theirs")
+    client = client_for(writer)
+    page = client.get(reverse("home")).content.decode()
+    assert "Mine 0" in page and "Mine 1" in page and "Mine 2" not in page  # longest waiting
+    assert "Theirs" in page
+    assert "Show all 3 threads waiting on you" in page
+    assert "3 threads waiting on you." in page
+    everything = client.get(reverse("home") + "?all=1").content.decode()
+    assert "Mine 2" in everything and "Show all" not in everything
