@@ -45,4 +45,10 @@ def test_a_pasted_post_of_one_line_paragraphs_reads_as_paragraphs(
     assert len(gaps) == PARAGRAPHS - 1 and min(gaps) >= 8, gaps
     post.scroll_into_view_if_needed()
     shoot(page, screenshots_dir, "99-paragraphs-pasted")
+    # The formatting help says how to get either form.
+    page.get_by_text("Formatting help").click()
+    help_table = page.get_by_role("table", name="Formatting you can use")
+    expect(help_table).to_contain_text("always a new paragraph")
+    expect(help_table).to_contain_text("always a line break")
+    help_table.screenshot(path=str(screenshots_dir / "99-paragraphs-help.png"))
     assert page_problems == []
