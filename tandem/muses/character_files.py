@@ -26,6 +26,13 @@ What is read, detected from the bytes rather than the file name:
   a V2/V3 card besides ``spec``, ``spec_version`` and ``data`` (the V1 copy some tools add)
   are not kept.
 
+PNGs are read and written with Pillow's PNG plugin. Reading walks every chunk with its chunk
+reader and never decodes the picture, so a card before or after the image data is read whatever
+the picture's size or state; every checksum is checked, and unpacked text keeps to Pillow's
+limits (``MAX_TEXT_CHUNK`` a chunk, ``MAX_TEXT_MEMORY`` in all). Exporting decodes the picture
+and encodes it again with the two card chunks, keeping its other text and private chunks,
+colour profile, transparency, resolution and EXIF data.
+
 Tandem's own fields that cards have no place for (pronouns, fandom, accent colour, every
 "also called" name, the avatar URL) travel in ``data.extensions.tandem`` on export and are
 read back from there on import, so a Tandem → card → Tandem trip loses nothing and a
@@ -44,12 +51,13 @@ import copy
 import io
 import json
 import re
+import struct
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
 from tandem.muses.avatars import MAX_PIXELS
 from tandem.muses.colours import contrast_ratio
@@ -78,7 +86,6 @@ TANDEM_EXTENSION = "tandem"
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CARD_KEYWORDS = ("ccv3", "chara")  # in order of preference
-_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 
 # The V2 data fields in spec order, with what fills them when a card or record lacks them.
 # ``character_book`` is optional in the spec and left out when there is none.
@@ -570,19 +577,24 @@ def _card_data(record: CharacterRecord, version: int) -> dict:
 
 # ---------------------------------------------------------------------------- PNG cards
 
-
-@dataclass(frozen=True)
-class _Chunk:
-    kind: bytes
-    body: bytes
-    start: int
-    end: int
+_TEXT_CHUNKS = frozenset({b"tEXt", b"zTXt", b"iTXt"})
+_CUT_SHORT = "The PNG file is cut short: it ends inside a chunk."
+# What Pillow raises on bad bytes when export opens and decodes a picture: SyntaxError for a
+# broken chunk, OSError for a short read or undecodable image data, ValueError past its text
+# limits, and the rest from a header or a compressed stream cut at the wrong place.
+_PILLOW_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error)
+# Decoding costs memory in proportion to the pixels (one byte each in Pillow's one-band modes,
+# four in the others). Export decodes within the budget of the largest avatar Tandem decodes,
+# MAX_PIXELS as RGBA: a two-colour 6300×6300 picture fits, a full-colour one does not.
+_DECODE_BUDGET = MAX_PIXELS * 4
+_ONE_BYTE_MODES = frozenset({"1", "L", "P"})
+_PNG_MODES = frozenset({"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"})  # Pillow writes these
 
 
 def read_card_png(data: bytes) -> dict:
     """The card JSON a PNG carries: from its ``ccv3`` chunk, else its ``chara`` chunk."""
     _check_size(data)
-    texts = _card_texts(_png_chunks(data))
+    texts = _card_texts(data)
     if not texts:
         raise CharacterFileError(
             "This PNG carries no character card (no ccv3 or chara text chunk)."
@@ -599,76 +611,72 @@ def read_card_png(data: bytes) -> dict:
     raise first_error
 
 
-def _png_chunks(data: bytes) -> list[_Chunk]:
+def _card_texts(data: bytes) -> dict[str, str]:
+    """The text of the first ``ccv3`` and ``chara`` chunks, whatever their kind. This drives
+    Pillow's chunk reader as ``PngImageFile`` does, but steps over the image data, which it
+    would decode to reach the chunks after it: no picture is too big or broken to give a card."""
     if not data.startswith(PNG_SIGNATURE):
         raise CharacterFileError("This file is not a PNG image.")
-    chunks, position = [], len(PNG_SIGNATURE)
-    while True:
-        if position + 12 > len(data):
-            raise CharacterFileError("The PNG file is cut short: it ends inside a chunk.")
-        length = int.from_bytes(data[position : position + 4], "big")
-        kind = data[position + 4 : position + 8]
-        if length > 0x7FFFFFFF or not (kind.isascii() and kind.isalpha()):
-            raise CharacterFileError("The PNG file is damaged: a chunk header is not valid.")
-        end = position + 12 + length
-        if end > len(data):
-            raise CharacterFileError("The PNG file is cut short: it ends inside a chunk.")
-        body = data[position + 8 : end - 4]
-        if zlib.crc32(body, zlib.crc32(kind)) != int.from_bytes(data[end - 4 : end], "big"):
-            raise CharacterFileError(
-                f"The PNG file is damaged: the checksum (CRC) of its {kind.decode('ascii')} "
-                "chunk does not match its content."
-            )
-        chunks.append(_Chunk(kind, body, position, end))
-        position = end
-        if kind == b"IEND":
-            return chunks
-
-
-def _chunk_keyword(chunk: _Chunk) -> str:
-    return chunk.body.partition(b"\x00")[0].decode("latin-1").lower()
-
-
-def _card_texts(chunks: list[_Chunk]) -> dict[str, str]:
-    """The text of the first ``ccv3`` and ``chara`` chunks, whatever their kind."""
+    whole = memoryview(data)  # checksummed in slices that copy nothing
+    file = io.BytesIO(data)
+    file.seek(len(PNG_SIGNATURE))
+    stream = PngImagePlugin.PngStream(file)
     texts: dict[str, str] = {}
-    for chunk in chunks:
-        if chunk.kind not in _TEXT_CHUNKS:
-            continue
-        keyword = _chunk_keyword(chunk)
-        if keyword not in _CARD_KEYWORDS or keyword in texts:
-            continue
-        rest = chunk.body.partition(b"\x00")[2]
-        if chunk.kind == b"tEXt":
-            texts[keyword] = rest.decode("latin-1")
-        elif chunk.kind == b"zTXt":
-            texts[keyword] = _inflate(rest[1:]).decode("latin-1")
+    kind = b""
+    while kind != b"IEND":
+        # The whole chunk must be there first: Pillow reports a short read in several ways.
+        if file.tell() + 12 > len(data):
+            raise CharacterFileError(_CUT_SHORT)
+        try:
+            kind, start, length = stream.read()
+        except SyntaxError as error:  # a chunk type Pillow does not accept
+            raise CharacterFileError(
+                "The PNG file is damaged: a chunk header is not valid."
+            ) from error
+        if start + length + 4 > len(data):
+            raise CharacterFileError(_CUT_SHORT)
+        if kind in _TEXT_CHUNKS:
+            body = _read_text(stream, kind, start, length)
+            # Emptied after each chunk, so only this one's text is there, if it had any.
+            for key, text in stream.im_text.items():
+                if key.lower() in _CARD_KEYWORDS:
+                    texts.setdefault(key.lower(), str(text))  # an iTXt is a str subclass
+            stream.im_text.clear()
+            stream.im_info.clear()
         else:
-            compressed, rest = rest[:1] == b"\x01", rest[2:]
-            text = rest.split(b"\x00", 2)[-1]  # past language tag and translated keyword
-            if compressed:
-                text = _inflate(text)
-            texts[keyword] = text.decode("utf-8", "replace")
+            # Only text chunks can hold a card; the handlers of the others (frames, colour
+            # profiles) would only find reasons to refuse a picture that is never shown.
+            body = whole[start : start + length]
+            file.seek(start + length)
+        try:
+            stream.crc(kind, body)
+        except SyntaxError as error:
+            raise CharacterFileError(
+                f"The PNG file is damaged: the checksum (CRC) of its {kind.decode('latin-1')} "
+                "chunk does not match its content."
+            ) from error
     return texts
 
 
-def _inflate(compressed: bytes) -> bytes:
-    inflater = zlib.decompressobj()
+def _read_text(stream: PngImagePlugin.PngStream, kind: bytes, start: int, length: int) -> bytes:
+    """The chunk's body, its text unpacked into ``stream.im_text`` within Pillow's limits."""
     try:
-        text = inflater.decompress(compressed, MAX_FILE_BYTES)
-    except zlib.error as error:
-        raise CharacterFileError("The compressed character card in this PNG is damaged.") from error
-    if inflater.unconsumed_tail:
+        return stream.call(kind, start, length)
+    except ValueError as error:  # past MAX_TEXT_CHUNK or MAX_TEXT_MEMORY
         raise CharacterFileError(
-            "The character card in this PNG unpacks to more than "
-            f"{MAX_FILE_BYTES // (1024 * 1024)} MB."
-        )
-    return text
+            "The text in this PNG unpacks to more than Tandem reads: "
+            f"{PngImagePlugin.MAX_TEXT_CHUNK // (1024 * 1024)} MB in one compressed chunk, "
+            f"{PngImagePlugin.MAX_TEXT_MEMORY // (1024 * 1024)} MB in all."
+        ) from error
+    except SyntaxError as error:  # a zTXt chunk names a compression PNG does not have
+        raise CharacterFileError("A zTXt chunk in this PNG is packed in an unknown way.") from error
 
 
 def _decode_card_text(text: str, keyword: str) -> dict:
     text = text.strip()
     where = f"The character card in this PNG ({keyword} chunk)"
+    if not text:  # Pillow leaves a zTXt chunk whose compressed text is damaged empty
+        raise CharacterFileError(f"{where} is empty or damaged.")
     if not text.startswith("{"):  # raw JSON is accepted too; a few old tools wrote it
         compact = "".join(text.split())
         try:
@@ -688,63 +696,56 @@ def _decode_card_text(text: str, keyword: str) -> dict:
 def card_png(record: CharacterRecord, image: bytes | None) -> bytes:
     """A PNG character card: the image (or a plain one in the accent colour with the
     initial) carrying the V2 card in a ``chara`` chunk and the V3 card in a ``ccv3`` chunk.
-    Card chunks already in the image are replaced; every other chunk is kept as it is."""
-    picture = _png_picture(record, image)
-    chunks = _png_chunks(picture)
-    cards = [("chara", card_v2(record)), ("ccv3", card_v3(record))]
-    out = [PNG_SIGNATURE]
-    for chunk in chunks:
-        if chunk.kind in _TEXT_CHUNKS and _chunk_keyword(chunk) in _CARD_KEYWORDS:
-            continue
-        if chunk.kind == b"IEND":
-            for keyword, card in cards:
-                encoded = json.dumps(card, ensure_ascii=False).encode("utf-8")
-                out.append(
-                    _png_chunk(b"tEXt", keyword.encode() + b"\x00" + base64.b64encode(encoded))
-                )
-        out.append(picture[chunk.start : chunk.end])
-    return b"".join(out)
-
-
-def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    crc = zlib.crc32(body, zlib.crc32(kind))
-    return len(body).to_bytes(4, "big") + kind + body + crc.to_bytes(4, "big")
-
-
-def _png_picture(record: CharacterRecord, image: bytes | None) -> bytes:
+    Card chunks already in a PNG are replaced; an animated one keeps its first frame."""
     if image is None:
-        return _plain_picture(record)
-    if image.startswith(PNG_SIGNATURE):
-        try:
-            _png_chunks(image)
-        except CharacterFileError:
-            pass  # damaged: let Pillow try to re-encode what it can read
-        else:
-            return image
+        return _save_card(record, _plain_picture(record))
     try:
-        with Image.open(io.BytesIO(image)) as opened:
-            # The size comes from the header: refuse a huge picture before decoding it.
-            if opened.size[0] * opened.size[1] > MAX_PIXELS:
-                raise CharacterFileError("The avatar image has too many pixels to be read.")
-            opened.load()
-            converted = (
-                opened if opened.mode in ("RGB", "RGBA", "L", "LA", "P") else opened.convert("RGBA")
-            )
-            out = io.BytesIO()
-            converted.save(out, format="PNG")
-    except (
-        OSError,
-        ValueError,
-        SyntaxError,  # Pillow's word for a broken PNG
-        EOFError,
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-    ) as error:
+        with _open_picture(image) as picture:
+            picture.load()
+            return _save_card(record, picture)
+    except CharacterFileError:
+        raise
+    except (*_PILLOW_ERRORS, Image.DecompressionBombError) as error:  # Image.open's pixel limit
         raise CharacterFileError("The avatar image could not be read.") from error
+
+
+def _open_picture(image: bytes) -> Image.Image:
+    if image.startswith(PNG_SIGNATURE):
+        # Not Image.open, whose pixel limit is the avatars' (MAX_PIXELS): a card's picture is
+        # carried over whole even when it is too big to become an avatar, within budget.
+        picture: Image.Image = PngImagePlugin.PngImageFile(io.BytesIO(image))
+    else:
+        picture = Image.open(io.BytesIO(image))
+    # The size comes from the header: refuse a huge picture before decoding it.
+    width, height = picture.size
+    if width * height * (1 if picture.mode in _ONE_BYTE_MODES else 4) > _DECODE_BUDGET:
+        picture.close()
+        raise CharacterFileError("The avatar image has too many pixels to be read.")
+    return picture
+
+
+def _save_card(record: CharacterRecord, picture: Image.Image) -> bytes:
+    chunks = PngImagePlugin.PngInfo()
+    options: dict[str, Any] = {}
+    if isinstance(picture, PngImagePlugin.PngImageFile):
+        # What rode along in the PNG goes on riding, as it did when cards were spliced in.
+        for keyword, text in picture.info.items():
+            if isinstance(text, str) and keyword.lower() not in _CARD_KEYWORDS:
+                chunks.add_text(keyword, text)  # an iTXt value stays iTXt
+        for chunk in picture.private_chunks:
+            chunks.add(*chunk)  # (type, body, after the image data?)
+        options = {"dpi": picture.info.get("dpi"), "exif": picture.info.get("exif")}
+    for keyword, card in (("chara", card_v2(record)), ("ccv3", card_v3(record))):
+        encoded = json.dumps(card, ensure_ascii=False).encode("utf-8")
+        chunks.add_text(keyword, base64.b64encode(encoded).decode("ascii"))
+    if picture.mode not in _PNG_MODES:
+        picture = picture.convert("RGBA")
+    out = io.BytesIO()
+    picture.save(out, format="PNG", pnginfo=chunks, **options)
     return out.getvalue()
 
 
-def _plain_picture(record: CharacterRecord) -> bytes:
+def _plain_picture(record: CharacterRecord) -> Image.Image:
     """A 400×600 picture in the accent colour with the muse's initial, when it has none."""
     background = _colour(record.accent_colour) or DEFAULT_ACCENT
     picture = Image.new("RGB", (400, 600), background)
@@ -757,6 +758,4 @@ def _plain_picture(record: CharacterRecord) -> bytes:
             font = None
         if font is not None:
             ImageDraw.Draw(picture).text((200, 300), initial, fill=ink, font=font, anchor="mm")
-    out = io.BytesIO()
-    picture.save(out, format="PNG")
-    return out.getvalue()
+    return picture
