@@ -46,6 +46,11 @@ MAX_PAGE = 50
 #: Results stop here (the last reachable page's): counts say "1000+" past it, and "best
 #: match" ranks the newest this many posts of a query that matches more.
 RESULT_CAP = PER_PAGE * MAX_PAGE
+#: The same for posts when the search is filtered by the thread's rating, tag, warning or
+#: status. Each keeps a large share of threads, so finding the newest matches walks that
+#: many more posts (a third of the threads: three times the posts); stopping sooner keeps
+#: a filtered search as cheap as an unfiltered one (docs/benchmarks.md, "Discovery").
+FILTERED_POST_CAP = 400
 KINDS = ("posts", "threads", "muses", "writers")
 
 # Private-use characters mark the highlights in the engines' snippets; everything else is
@@ -88,6 +93,14 @@ class Results:
     @property
     def is_capped(self) -> bool:
         return self.kind in self.capped
+
+
+def caps(filters: Filters) -> dict[str, int]:
+    """Where each kind's results stop for this search ("N+" past it)."""
+    found = dict.fromkeys(KINDS, RESULT_CAP)
+    if filters.tag or filters.rating or filters.warning or filters.status:
+        found["posts"] = min(FILTERED_POST_CAP, RESULT_CAP)
+    return found
 
 
 # ------------------------------------------------------------------ who may find what
@@ -278,16 +291,18 @@ def _sqlite(posts: QuerySet[Post], query: ParsedQuery, *, snippets: bool = False
 
 
 def _post_page(user: User, query: ParsedQuery, filters: Filters, sort: str, page: int):
-    """How many posts match (at most ``RESULT_CAP + 1``) and the requested page of them.
+    """How many posts match (at most the posts' cap + 1, see ``caps``) and the requested
+    page of them.
 
-    The cost is bounded whatever the query: the newest ``RESULT_CAP + 1`` matches are
+    The cost is bounded whatever the query: the newest cap + 1 matches are
     taken by an index in date order and counted, and "best match" ranks only those (the
     engines would otherwise score every match before keeping 20). A query matching more
     is told so ("1000+") and can be narrowed; one matching fewer is ranked whole. Only the
     page's 20 posts get a snippet and their thread, muse and writer.
     """
-    found = _newest_matching_ids(user, query, filters, RESULT_CAP + 1)
-    ids = found[:RESULT_CAP]
+    cap = caps(filters)["posts"]
+    found = _newest_matching_ids(user, query, filters, cap + 1)
+    ids = found[:cap]
     current = Paginator(ids, PER_PAGE).get_page(page)
     on_page = list(current.object_list)
     if sort != "date" and ids:
@@ -424,7 +439,7 @@ def search(
     page: int = 1,
 ) -> Results:
     """One page of ``kind`` results, and how many of each kind there are for this reader
-    (each count stops past ``RESULT_CAP``: ``Results.capped`` names the kinds that did)."""
+    (each count stops past its cap, ``caps``: ``Results.capped`` names the kinds that did)."""
     page = min(page, MAX_PAGE)
     if filters.unreadable_thread:
         empty = Paginator([], PER_PAGE).get_page(1)
@@ -445,18 +460,21 @@ def search(
                 found = paginator.get_page(page)
         if name == kind:
             current = found
-    capped = frozenset(name for name, count in counts.items() if count > RESULT_CAP)
-    counts = {name: min(count, RESULT_CAP) for name, count in counts.items()}
+    cap = caps(filters)
+    capped = frozenset(name for name, count in counts.items() if count > cap[name])
+    counts = {name: min(count, cap[name]) for name, count in counts.items()}
     return Results(kind=kind, page=current, counts=counts, capped=capped)
 
 
 __all__ = [
+    "FILTERED_POST_CAP",
     "KINDS",
     "MAX_PAGE",
     "PER_PAGE",
     "RESULT_CAP",
     "Filters",
     "Results",
+    "caps",
     "highlighted",
     "matching_posts",
     "search",

@@ -324,6 +324,31 @@ def test_counts_stop_at_the_cap_and_best_match_ranks_the_newest(story, client, m
     assert results.page.object_list[0].pk == oldest.pk
 
 
+def test_a_search_filtered_by_a_thread_attribute_stops_at_its_own_cap(story, client, monkeypatch):
+    """A rating, tag, warning or status filter keeps many threads, so the newest matches are
+    further apart: posts stop at ``FILTERED_POST_CAP``, while an unfiltered search (or one
+    narrowed by muse or writer) keeps ``RESULT_CAP``."""
+    monkeypatch.setattr(selectors, "RESULT_CAP", 5)
+    monkeypatch.setattr(selectors, "FILTERED_POST_CAP", 2)
+    alice, hale, public = story["alice"], story["hale"], story["public"]
+    turns = [(alice, hale), (story["bram"], story["wren"])]
+    for n in range(5):
+        writer, muse = turns[n % 2]
+        services.post_create(thread=public, writer=writer, muse=muse, body=f"A gull, {n}.")
+    plain = selectors.search(user=alice, query=parse("gull"), filters=selectors.Filters())
+    assert plain.counts["posts"] == 5 and not plain.capped
+    rated = selectors.Filters(rating=public.rating)
+    filtered = selectors.search(user=alice, query=parse("gull"), filters=rated)
+    assert filtered.counts["posts"] == 2 and filtered.capped == frozenset({"posts"})
+    assert [p.body for p in filtered.page.object_list] == ["A gull, 4.", "A gull, 3."]
+    by_muse = selectors.search(
+        user=alice, query=parse("gull"), filters=selectors.Filters(muse=hale.pk)
+    )
+    assert by_muse.counts["posts"] == 3 and not by_muse.capped  # Hale's three
+    page = client.get(reverse("search"), {"q": "gull", "rating": public.rating}).content
+    assert re.search(r"Posts <span[^>]*>2\+</span>", page.decode())
+
+
 def test_a_writers_own_threads_and_public_ones_are_one_list_newest_first(story, monkeypatch):
     """A signed-in writer's matches come from two lookups (public posts, posts in their own
     threads): one list, each post once, newest first, the cap counted over the whole."""
