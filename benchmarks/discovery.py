@@ -121,6 +121,9 @@ def _child_setup():
     import django
 
     django.setup()
+    # Start up as a server process does (tandem.asgi, which also freezes the start-up heap
+    # out of the garbage collector's way), so the figures are the server's.
+    import tandem.asgi  # noqa: F401
 
 
 def child_probe() -> dict:

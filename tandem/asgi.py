@@ -1,3 +1,4 @@
+import gc
 import os
 import warnings
 
@@ -29,3 +30,9 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded so far (Django, the apps, the URL patterns) lives as long as the process:
+# moved out of the collector's reach, the full collections that come every few dozen requests
+# no longer walk it. Measured on the 1M-post search page: the slowest request of 40 went
+# from about 150 ms to about 80 ms, the median unchanged (docs/benchmarks.md).
+gc.freeze()
