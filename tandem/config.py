@@ -211,17 +211,21 @@ SUPPORTED_ENGINES = {
 }
 
 
+def _parse_database_url(variable: str, url: str) -> dict:
+    try:
+        return dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
+    except (ValueError, KeyError) as error:
+        raise ConfigError(
+            f"{variable} is not a database URL Tandem understands: {error}"
+        ) from error
+
+
 def database(directory: Path) -> dict:
     """Django's DATABASES['default'] from DATABASE_URL (default: SQLite in the data dir)."""
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
         url = f"sqlite:///{directory / 'tandem.sqlite3'}"
-    try:
-        config = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
-    except (ValueError, KeyError) as error:
-        raise ConfigError(
-            f"DATABASE_URL is not a database URL Tandem understands: {error}"
-        ) from error
+    config = _parse_database_url("DATABASE_URL", url)
     engine = config.get("ENGINE", "")
     if engine not in SUPPORTED_ENGINES:
         raise ConfigError(
@@ -291,12 +295,7 @@ def database_replica(primary: dict) -> dict | None:
             "DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL: SQLite has no replicas "
             "(unset DATABASE_REPLICA_URL, or set DATABASE_URL to postgres://…)"
         )
-    try:
-        config = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
-    except (ValueError, KeyError) as error:
-        raise ConfigError(
-            f"DATABASE_REPLICA_URL is not a database URL Tandem understands: {error}"
-        ) from error
+    config = _parse_database_url("DATABASE_REPLICA_URL", url)
     if config.get("ENGINE") != "django.db.backends.postgresql":
         raise ConfigError(
             "DATABASE_REPLICA_URL must be a PostgreSQL URL (postgres://USER@HOST:PORT/NAME)"

@@ -113,6 +113,19 @@ def coffee_cart(make_thread, join, writer_a, ivy, hale):
 
 
 @pytest.fixture
+def story(coffee_cart, writer_a, writer_b, ivy, hale):
+    """The coffee cart with one post each (Ivy's, then Hale's); modules may define their own."""
+    thread_services.post_create(
+        thread=coffee_cart, writer=writer_a, muse=ivy, body="ivy ordered ❛ two, please. ❜"
+    )
+    thread_services.post_create(
+        thread=coffee_cart, writer=writer_b, muse=hale, body="hale made *three*, out of spite."
+    )
+    coffee_cart.refresh_from_db()
+    return coffee_cart
+
+
+@pytest.fixture
 def lighthouse(make_thread, join, writer_a, ivy, hale):
     """A public free thread: Ivy (alice) and Hale (bram), one post by Ivy."""
     thread = make_thread(

@@ -32,7 +32,6 @@ from tandem.exports.restore import restore
 from tandem.exports.tasks import run_export
 from tandem.muses.models import Muse
 from tandem.muses.services import muse_update
-from tandem.threads import services as thread_services
 from tests.exports.conftest import wipe_everything
 from tests.fast_hashing import FAST_HASHERS
 from tests.muses.test_muses import muse_form, png_upload
@@ -200,18 +199,6 @@ def test_a_signed_address_is_reused_until_half_its_lifetime_is_gone(bucket, monk
 
 
 # ---------------------------------------------------------------------------- exports
-
-
-@pytest.fixture
-def story(coffee_cart, writer_a, writer_b, ivy, hale):
-    thread_services.post_create(
-        thread=coffee_cart, writer=writer_a, muse=ivy, body="ivy ordered ❛ two, please. ❜"
-    )
-    thread_services.post_create(
-        thread=coffee_cart, writer=writer_b, muse=hale, body="hale made *three*, out of spite."
-    )
-    coffee_cart.refresh_from_db()
-    return coffee_cart
 
 
 @pytest.mark.django_db

@@ -14,18 +14,6 @@ from tandem.threads import services as thread_services
 from tandem.threads.models import Visibility
 
 
-@pytest.fixture
-def story(coffee_cart, writer_a, writer_b, ivy, hale):
-    thread_services.post_create(
-        thread=coffee_cart, writer=writer_a, muse=ivy, body="ivy ordered ❛ two, please. ❜"
-    )
-    thread_services.post_create(
-        thread=coffee_cart, writer=writer_b, muse=hale, body="hale made *three*, out of spite."
-    )
-    coffee_cart.refresh_from_db()
-    return coffee_cart
-
-
 @pytest.mark.parametrize(
     ("fmt", "extension", "content_type"),
     [
