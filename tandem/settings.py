@@ -281,6 +281,20 @@ else:
         }
     }
 
+# Rendered thread cards and post headers (tandem.core.fragments): in each process's own
+# memory, keyed by what they show, so never stale and never shared. Kept at most an hour,
+# and at most half the life of a signed media address when pictures are on object storage,
+# so a cached avatar's address still works for as long again after it is served.
+TANDEM_FRAGMENT_SECONDS = 3600
+if os.environ.get("TANDEM_S3_BUCKET", "").strip():
+    TANDEM_FRAGMENT_SECONDS = min(3600, config.env_int("TANDEM_S3_URL_EXPIRE", 6 * 3600) // 2)
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "tandem-fragments",
+    # About 6 KB a post (its text included) and 1 KB a thread card: at most ~10 MB.
+    "OPTIONS": {"MAX_ENTRIES": 1500, "CULL_FREQUENCY": 4},
+}
+
 # Rate limits (tandem.core.limits): counts are multiplied by this, e.g. 100 for load tests.
 TANDEM_RATE_LIMIT_SCALE = config.env_float("TANDEM_RATE_LIMIT_SCALE", 1.0)
 RATELIMIT_USE_CACHE = "default"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 # The post card backgrounds of the light and dark themes (see tandem.css).
 LIGHT_CARD = "#ffffff"
 DARK_CARD = "#211d27"
@@ -47,6 +49,7 @@ def readable_on(colour: str, background: str, minimum: float = MINIMUM_CONTRAST)
     return _hex((target, target, target))
 
 
+@functools.lru_cache(maxsize=4096)
 def dialogue_colours(accent: str) -> tuple[str, str]:
     """Dialogue text colours for the light and the dark theme."""
     return readable_on(accent, LIGHT_CARD), readable_on(accent, DARK_CARD)

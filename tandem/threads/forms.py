@@ -168,13 +168,31 @@ class MuseChoiceForm(forms.Form):
         self.fields["muse"].queryset = muses
 
 
+class ReadOnceChoiceIterator(forms.models.ModelChoiceIterator):
+    """Draws the choices from the field's queryset as read once, rather than through
+    ``QuerySet.iterator()`` as Django does, which reads the table again each time the
+    choices are drawn (on PostgreSQL through a server-side cursor: three round trips)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class MuseChoiceField(forms.ModelChoiceField):
+    iterator = ReadOnceChoiceIterator
+
+
 class IconChoiceField(forms.ModelChoiceField):
+    iterator = ReadOnceChoiceIterator
+
     def label_from_instance(self, obj) -> str:
         return f"{obj.muse.name} — {obj.keywords}"
 
 
 class PostForm(forms.Form):
-    muse = forms.ModelChoiceField(queryset=None, empty_label=None, label="Post as")
+    muse = MuseChoiceField(queryset=None, empty_label=None, label="Post as")
     icon = IconChoiceField(
         queryset=None,
         required=False,
