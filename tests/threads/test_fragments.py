@@ -115,3 +115,32 @@ def test_a_thread_card_follows_its_thread(client, lighthouse, writer_a):
         thread=lighthouse, writer=writer_a, muse=lighthouse.owner.muses.get(), body="more."
     )
     assert "2 posts" in _page(client, "/t/public/")
+
+
+def test_a_cached_queue_item_carries_each_readers_own_csrf_token(writer_a, writer_b, lighthouse):
+    """The queue's Pin/Mute forms come from the cache with the token filled in per reader:
+    a browser that enforces CSRF can use them, and no reader gets another's token."""
+    from django.test import Client
+
+    from tandem.core.fragments import CSRF_HOLE
+
+    forms = re.compile(
+        r'<form method="post" action="([^"]+/queue/)">'
+        r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">'
+    )
+    tokens = {}
+    for writer in (writer_a, writer_b, writer_a):
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(writer)
+        html = _page(browser, "/")
+        assert CSRF_HOLE not in html
+        found = forms.findall(html)
+        assert found, "the queue shows the thread with its forms"
+        action, token = found[0]
+        assert {t for _, t in found} == {token}  # one token per page
+        tokens.setdefault(writer.username, []).append(token)
+        response = browser.post(action, {"flag": "pin", "csrfmiddlewaretoken": token, "next": "/"})
+        assert response.status_code == 302
+        refused = browser.post(action, {"flag": "unpin", "next": "/"})  # no token, refused
+        assert refused.status_code == 403
+    assert len({*tokens["alice"], *tokens["bram"]}) == 3

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
-from tandem.core.fragments import fragment
-from tandem.core.templatetags.tandem import muse_style
+from tandem.core.fragments import CSRF_HOLE, fragment
+from tandem.core.templatetags.tandem import muse_style, waited
 
 register = template.Library()
 
@@ -99,3 +99,42 @@ def post_head(context, post) -> SafeString:
         )
 
     return _styles(context, [muse]) + fragment("post-head", parts, render)
+
+
+@register.simple_tag(takes_context=True)
+def queue_item(context, entry, turn: bool) -> SafeString:
+    """A thread in the writer's queue (``threads/home.html#queue-item``), with its Pin, Mute
+    and "I'm writing" forms, whose CSRF token is the reader's own (filled in when served)."""
+    thread, user = entry.thread, context["user"]
+    muses = [p.muse for p in entry.my_muses[:3]]
+    since = waited(entry.waiting_since)
+    parts = (
+        turn,
+        user.pk,
+        thread.public_id,
+        thread.title,
+        thread.status,
+        thread.turn_mode,
+        thread.post_count,
+        tuple((m.pk, m.name, _picture(m.avatar)) for m in muses),
+        tuple((p.writer_id, p.muse.name, p.writer.username) for p in entry.awaited),
+        since,
+        entry.is_pinned,
+        entry.is_writing,
+        entry.is_muted,
+        entry.is_dormant,
+    )
+    request = context["request"]
+
+    def render() -> str:
+        return get_template("threads/home.html#queue-item").render(
+            {
+                "entry": entry,
+                "turn": turn,
+                "user": user,
+                "request": request,
+                "csrf_token": CSRF_HOLE,
+            }
+        )
+
+    return _styles(context, muses) + fragment("queue-item", parts, render, request=request)
