@@ -9,16 +9,50 @@ writer would paste it, and ``NAME.json`` says what the splitter ought to find in
 
 ``muse`` is null for a post by a character who is not one of the thread's muses, ``date``
 is optional. Samples whose ``separators`` is false have no separators or headers at all:
-only the change of point of view tells their posts apart.
+only the change of point of view tells their posts apart. ``features`` (optional) names what
+makes a sample hard, from ``FEATURES``.
+
+Two sets (issue 13, item 3). The samples in this directory are the **tuning set**: the
+splitter's rules may be changed to get them right. The samples in ``locked/`` are the
+**locked test set**: split off once, at random, before any tuning on them, and only ever
+scored (``benchmarks/split_accuracy.py``). ``locked/MANIFEST.sha256`` holds their hashes, and
+a test fails if one changes, so a locked sample cannot quietly be edited to pass.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from tandem.imports.splitter import MuseNames
+
 SAMPLES_DIR = Path(__file__).resolve().parent
+LOCKED_DIR = SAMPLES_DIR / "locked"
+MANIFEST = LOCKED_DIR / "MANIFEST.sha256"
+
+FEATURES = frozenset(
+    {
+        "first-person",
+        "second-person",
+        "mixed-persons",
+        "present-tense",
+        "past-tense",
+        "lowercase",
+        "sentence-case",
+        "partner-named-more",
+        "same-pronouns",
+        "titled-names",
+        "two-writers",
+        "three-writers",
+        "four-writers",
+        "opens-on-partner",
+        "short-posts",
+        "long-posts",
+        "npc-post",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -30,12 +64,31 @@ class Sample:
     muses: list[dict]
     posts: list[dict]
     text: str
+    features: tuple[str, ...] = ()
+    locked: bool = False
+
+    def muse_names(self, *, pronouns: bool = True) -> list[MuseNames]:
+        """The muses as the import form gives them; ``pronouns=False``: names alone."""
+        return [
+            MuseNames(
+                key=muse["name"],
+                name=muse["name"],
+                nicknames=tuple(muse.get("nicknames", ())),
+                pronouns=muse.get("pronouns", "") if pronouns else "",
+            )
+            for muse in self.muses
+        ]
 
 
-def load_samples() -> list[Sample]:
-    """Every sample in this directory, sorted by name."""
+def load_samples(which: str = "tuning") -> list[Sample]:
+    """The samples of one set, sorted by name: ``"tuning"``, ``"locked"`` or ``"all"``."""
+    folders = {"tuning": [SAMPLES_DIR], "locked": [LOCKED_DIR], "all": [SAMPLES_DIR, LOCKED_DIR]}
+    return [sample for folder in folders[which] for sample in _samples_in(folder)]
+
+
+def _samples_in(folder: Path) -> list[Sample]:
     samples = []
-    for expectations_path in sorted(SAMPLES_DIR.glob("*.json")):
+    for expectations_path in sorted(folder.glob("*.json")):
         expected = json.loads(expectations_path.read_text(encoding="utf-8"))
         # newline="" keeps the paste's own line endings, as a browser would submit them.
         with expectations_path.with_suffix(".txt").open(encoding="utf-8", newline="") as paste:
@@ -49,6 +102,27 @@ def load_samples() -> list[Sample]:
                 muses=list(expected["muses"]),
                 posts=list(expected["posts"]),
                 text=text,
+                features=tuple(expected.get("features", ())),
+                locked=folder == LOCKED_DIR,
             )
         )
     return samples
+
+
+def locked_hashes() -> dict[str, str]:
+    """The SHA-256 of each file of the locked set as it is now, by file name."""
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(LOCKED_DIR.iterdir())
+        if path.suffix in (".json", ".txt")
+    }
+
+
+def recorded_hashes() -> dict[str, str]:
+    """The hashes recorded in ``locked/MANIFEST.sha256`` when the set was split off."""
+    recorded = {}
+    for line in MANIFEST.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            digest, name = line.split(maxsplit=1)
+            recorded[name] = digest
+    return recorded
