@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tandem.imports.samples import Sample, load_samples
-from tandem.imports.splitter import MuseNames, Proposal, parse_date, propose
+from tandem.imports.splitter import UNSURE_BELOW, MuseNames, Proposal, parse_date, propose
 
 REQUIRED_SCORE = 0.9
 WORDS_PER_POST = 300
@@ -42,6 +42,8 @@ class Outcome:
     sample: Sample
     found: int
     right: int  # expected posts found (same start) with the right muse
+    sure: int = 0  # posts the review would show as "sure" (tandem.imports.views)
+    sure_wrong: int = 0  # of those, posts with the wrong start, muse, or another's post inside
 
     @property
     def expected(self) -> int:
@@ -64,7 +66,16 @@ def evaluate(sample: Sample, proposal: Proposal) -> tuple[Outcome, bool]:
         and ("date" not in expected or post.date == parse_date(expected["date"]))
         for text, post, expected in zip(found_starts, proposal.posts, sample.posts, strict=True)
     )
-    return Outcome(sample, len(proposal.posts), right), exact
+    starts = {_folded(expected["start"]): expected["muse"] for expected in sample.posts}
+    sure = sure_wrong = 0
+    for text, post in zip(found_starts, proposal.posts, strict=True):
+        if post.muse_key is None or min(post.confidence, post.split_confidence) < UNSURE_BELOW:
+            continue
+        sure += 1
+        right_start = any(text.startswith(s) and post.muse_key == m for s, m in starts.items())
+        holds_another = any(start in text[1:] for start in starts)
+        sure_wrong += not right_start or holds_another
+    return Outcome(sample, len(proposal.posts), right, sure, sure_wrong), exact
 
 
 def synthetic_paste(samples: list[Sample], posts: int) -> tuple[str, list[MuseNames]]:
@@ -93,8 +104,11 @@ def _score_line(label: str, rows: list[tuple[Outcome, bool]]) -> tuple[str, floa
     right = sum(outcome.right for outcome, _ in rows)
     expected = sum(outcome.expected for outcome, _ in rows)
     score = exact / len(rows) if rows else 0.0
+    sure = sum(outcome.sure for outcome, _ in rows)
+    sure_wrong = sum(outcome.sure_wrong for outcome, _ in rows)
     return (
-        f"{label}: {exact}/{len(rows)} samples exact ({score:.0%}), posts right: {right}/{expected}",
+        f"{label}: {exact}/{len(rows)} samples exact ({score:.0%}), posts right: {right}/{expected}"
+        f", marked sure but wrong: {sure_wrong}/{sure}",
         score,
     )
 

@@ -75,7 +75,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 
 __all__ = ["MuseNames", "Proposal", "ProposedPost", "parse_date", "propose"]
@@ -114,10 +114,12 @@ class Proposal:
 # paste carries (a Tumblr paragraph carries more than a Discord line), within bounds.
 SWITCH_PENALTY = 0.7
 MIN_SWITCH_PENALTY = 2.0
-MAX_SWITCH_PENALTY = 5.0
+MAX_SWITCH_PENALTY = 3.0
 SPLIT_TEMPERATURE = 2.5  # margin (points) over which split confidence goes 0.5 -> ~0.73
 ATTRIBUTION_TEMPERATURE = 3.0
 HEADER_CONFIDENCE = 0.98
+#: Below this, a post's muse or its first line is shown as "unsure — check" for review.
+UNSURE_BELOW = 0.6
 DATE_SPLIT_CONFIDENCE = 0.9
 
 W_NAME_SUBJECT = 2.5
@@ -140,11 +142,18 @@ W_ANCHOR = 0.6  # "behind him, maren stopped": the scene is placed around him
 W_FIRST_SUBJECT = 1.5  # the first character to act in a unit (or that it is placed around)
 LINE_BREAK_PENALTY = 1.0  # extra for a change at a single newline when paragraphs have blank lines
 GAZE_PENALTY = 3.0  # extra for a change right after "…looked over their shoulder." + a pose
+W_FIRST_PERSON = 1.5  # per "i", "me", "my" in narration (up to three), for the narrator
+FIRST_PERSON_DAMPING = 0.3  # what the others' evidence keeps in first-person narration
+FIRST_PERSON_SILENCE_WORDS = 25  # narration this long without "i" is not the narrator's
 
 # ---------------------------------------------------------------------------------------
 # Word lists. Lower case.
 
-SUBJECT_PRONOUNS = frozenset({"she", "he", "they", "xe", "ze", "zie", "sie", "ey", "fae", "ve"})
+SUBJECT_PRONOUNS = frozenset(
+    {"she", "he", "they", "xe", "ze", "zie", "sie", "ey", "fae", "ve", "i"}
+)
+# A first-person narrator's own words outside dialogue: every one points at the narrator.
+FIRST_PERSON_OTHER = frozenset({"me", "my", "myself", "mine"})
 OBJECT_TO_SUBJECT = {"him": "he", "them": "they", "xem": "xe", "zir": "ze", "hir": "zie"}
 POSSESSIVE_TO_SUBJECT = {"his": "he", "her": "she", "their": "they", "xyr": "xe", "faer": "fae"}
 DETERMINERS = frozenset(
@@ -486,6 +495,8 @@ def _infer_pronouns(cast: _Cast, muse_index: int, text: str) -> set[str]:
         window = text[match.end() : match.end() + 120]
         for word in WORDS_RE.finditer(window):
             lowered = word.group().casefold().replace("’", "'").split("'")[0]
+            if lowered == "i":  # the narrator, whoever was just named
+                continue
             if lowered in SUBJECT_PRONOUNS:
                 counts[lowered] += 1
                 break
@@ -770,6 +781,7 @@ def _scan_unit(text: str, cast: _Cast, state: _Scan) -> _Unit:
     quotes: list[str] = []
     named_here: set[int] = set()
     narration_words = 0
+    first_person_words = 0  # "i", "me", "my" outside dialogue
     thought_of = False  # inside what someone knows or thinks: "she knew [odette could see]"
     first_word = next((token.group() for token in tokens if token.lastgroup == "word"), "")
     opens_with_connective = first_word.casefold() in LEAD_WORDS  # "but she was smiling"
@@ -947,6 +959,8 @@ def _scan_unit(text: str, cast: _Cast, state: _Scan) -> _Unit:
         word = raw.casefold()
         base = _base(word)
         narration_words += 1
+        if base == "i" or word in FIRST_PERSON_OTHER:
+            first_person_words += 1
         if word in COGNITION_VERBS and word not in GAZE_VERBS:
             thought_of = True
         if word in GAZE_VERBS:
@@ -964,6 +978,10 @@ def _scan_unit(text: str, cast: _Cast, state: _Scan) -> _Unit:
                 if pronoun_weight == W_PRONOUN_CARRIED:
                     role, weight = "carried", W_PRONOUN_CARRIED
                 credit(muse, weight, role)
+        elif word in FIRST_PERSON_OTHER:
+            muse, _ = resolve("i")
+            if muse is not None:
+                credit(muse, W_PRONOUN_INNER, "other")
         elif word in POSSESSIVE_TO_SUBJECT:
             if next_words(index, 1)[0] in INNER_NOUNS:
                 muse, _ = resolve(POSSESSIVE_TO_SUBJECT[word])
@@ -996,6 +1014,18 @@ def _scan_unit(text: str, cast: _Cast, state: _Scan) -> _Unit:
             clause_start = sentence_start = False
     if not sentence_start:
         unit.gaze_end = sentence_has_gaze
+    narrators = cast.pronoun_to_muses.get("i", [])
+    if first_person_words and len(narrators) == 1:
+        # Narration in the first person is its narrator's post whoever else it names: the
+        # people it names in the third person are the ones the narrator sees.
+        narrator = narrators[0]
+        for index in range(len(scores)):
+            if index != narrator:
+                scores[index] *= FIRST_PERSON_DAMPING
+        scores[narrator] += W_FIRST_PERSON * min(first_person_words, 3)
+    elif len(narrators) == 1 and narration_words >= FIRST_PERSON_SILENCE_WORDS:
+        # A whole paragraph of narration without "i", "me" or "my" is hardly the narrator's.
+        scores[narrators[0]] *= FIRST_PERSON_DAMPING
     state.named_before = frozenset(named_here)
     state.addressed = addressed_last
     unit.speech_only = bool(quotes) and not narration_words and not named_here
@@ -1065,8 +1095,9 @@ def _top_two(values: list[float]) -> tuple[int, int | None]:
     return best, (max(others, key=values.__getitem__) if others else None)
 
 
-def _viterbi(emissions: list[list[float]], penalties: list[float]) -> list[int]:
-    """The best POV state per unit: most evidence, minus the penalty for every change."""
+def _viterbi(emissions: list[list[float]], penalties: list[float]) -> tuple[list[int], float]:
+    """The best POV state per unit (most evidence, minus the penalty for every change),
+    and that path's score."""
     count, states = len(emissions), len(emissions[0])
     forward = list(emissions[0])
     backpointers: list[list[int]] = [[]]
@@ -1087,7 +1118,7 @@ def _viterbi(emissions: list[list[float]], penalties: list[float]) -> list[int]:
     for i in range(count - 1, 0, -1):
         path.append(backpointers[i][path[-1]])
     path.reverse()
-    return path
+    return path, max(forward)
 
 
 def _runs(path: list[int], emissions: list[list[float]], units: list[_Unit]) -> list[list[int]]:
@@ -1151,6 +1182,28 @@ def _split_gain(
     return gain
 
 
+def _inner_switch_gain(
+    run: list[int], emissions: list[list[float]], penalties: list[float]
+) -> float:
+    """How close the runner-up segmentation comes to cutting this post in two: the best
+    gain of handing its paragraphs up to some point, or from some point on, to another POV
+    (negative: it would cost that much). Near zero or above means the text may well switch
+    inside the post."""
+    first, end, state = run
+    best = -math.inf
+    for other in range(len(emissions[first])):
+        if other == state:
+            continue
+        gains = [emissions[index][other] - emissions[index][state] for index in range(first, end)]
+        head = tail = 0.0
+        for cut in range(1, end - first):  # a cut before paragraph first + cut
+            head += gains[cut - 1]
+            tail_start = end - first - cut
+            tail += gains[tail_start]
+            best = max(best, head - penalties[first + cut], tail - penalties[first + tail_start])
+    return best
+
+
 def _attribution(totals: list[float], state: int) -> float:
     """Confidence in ``state`` from how far its evidence leads the runner-up's."""
     runner_up = max((total for index, total in enumerate(totals) if index != state), default=0.0)
@@ -1197,6 +1250,7 @@ def propose(text: str, muses: Sequence[MuseNames]) -> Proposal:
         posts = [_explicit_post(text, segment, cast) for segment in segments]
         headed = [segment.reason == "header" for segment in segments]
     else:
+        cast = _jointly_inferred_cast(muses, text, segments[0], cast)
         posts = _pov_posts(text, segments[0], cast)
         headed = [segments[0].reason == "header"] + [False] * (len(posts) - 1)
     posts[0].split_reason, posts[0].split_confidence = "start", 1.0
@@ -1256,6 +1310,76 @@ def _explicit_post(text: str, segment: _Segment, cast: _Cast) -> ProposedPost:
     )
 
 
+#: Pronouns tried for a muse whose writer gave none ("it" is left out: read as a subject
+#: it is mostly the weather or a door, and would pull every post its way).
+CANDIDATE_PRONOUNS = ("she", "he", "they", "i")
+#: Above this many muses without pronouns, the per-muse guess stands (the search grows as
+#: the number of candidates to the power of the muses).
+JOINT_SEARCH_MAX_MUSES = 4
+#: A pronoun is a candidate when narration uses it at least this often.
+CANDIDATE_MIN_USES = 2
+#: What the search charges for each muse beyond the first given the same pronoun.
+SHARED_PRONOUN_COST = 8.0
+#: The search reads at most this much of a long paste (pronouns do not change halfway),
+#: so its cost has a ceiling: 4 open muses on 12,000 characters take about a second.
+JOINT_SEARCH_MAX_CHARS = 12_000
+
+
+def _narration_pronoun_uses(text: str) -> Counter[str]:
+    """How often each candidate pronoun is a word of the narration (outside dialogue)."""
+    narration = re.sub(QUOTE_PATTERN, " ", text)
+    counts: Counter[str] = Counter()
+    for word in WORDS_RE.finditer(narration):
+        base = _base(word.group().casefold())
+        if base in CANDIDATE_PRONOUNS:
+            counts[base] += 1
+    return counts
+
+
+def _pov_score(text: str, segment: _Segment, cast: _Cast) -> float:
+    """How well the best segmentation of this stretch explains it with this cast."""
+    units = _units(text, segment.start, segment.end, cast, _Scan())
+    if not units:
+        return 0.0
+    emissions = _emissions(units, [], len(cast.muses))
+    return _viterbi(emissions, _penalties(units, emissions))[1]
+
+
+def _jointly_inferred_cast(
+    muses: Sequence[MuseNames], text: str, segment: _Segment, guessed: _Cast
+) -> _Cast:
+    """The cast with pronouns for the muses that have none, chosen together with the
+    segmentation: every assignment of the pronouns the narration uses is tried, and the one
+    whose best segmentation explains the text best is kept (issue 13, item 1). A guess made
+    one muse at a time goes wrong when a post keeps naming the partner; trying them jointly
+    lets the names and the pronouns of each post agree."""
+    open_muses = [i for i, muse in enumerate(muses) if not _subject_pronouns(muse.pronouns)]
+    if not open_muses or len(open_muses) > JOINT_SEARCH_MAX_MUSES or len(muses) < 2:
+        return guessed
+    uses = _narration_pronoun_uses(text)
+    candidates = [p for p in CANDIDATE_PRONOUNS if uses[p] >= CANDIDATE_MIN_USES]
+    if not candidates:
+        return guessed
+    end = segment.end
+    if end - segment.start > JOINT_SEARCH_MAX_CHARS:  # up to the paragraph's end
+        cut = text.find("\n", segment.start + JOINT_SEARCH_MAX_CHARS, segment.end)
+        end = cut if cut != -1 else segment.end
+    segment = replace(segment, end=end)
+    best_cast, best_score = guessed, _pov_score(text, segment, guessed)
+    for assignment in itertools.product(candidates, repeat=len(open_muses)):
+        trial = list(muses)
+        for index, pronoun in zip(open_muses, assignment, strict=True):
+            trial[index] = replace(muses[index], pronouns=pronoun)
+        cast = _build_cast(trial, text)
+        # Writers in one thread more often differ in pronouns than share them: a pronoun
+        # given to several muses must earn it.
+        shared = len(assignment) - len(set(assignment))
+        score = _pov_score(text, segment, cast) - SHARED_PRONOUN_COST * shared
+        if score > best_score + 1e-9:
+            best_cast, best_score = cast, score
+    return best_cast
+
+
 def _pov_posts(text: str, segment: _Segment, cast: _Cast) -> list[ProposedPost]:
     """Posts found by change of point of view within one stretch of prose."""
     state = _Scan()
@@ -1274,14 +1398,19 @@ def _pov_posts(text: str, segment: _Segment, cast: _Cast) -> list[ProposedPost]:
             )
         ]
     penalties = _penalties(units, emissions)
-    runs = _runs(_viterbi(emissions, penalties), emissions, units)
+    runs = _runs(_viterbi(emissions, penalties)[0], emissions, units)
     posts = []
     for number, (first, end, state_index) in enumerate(runs):
         totals = [sum(row[s] for row in emissions[first:end]) for s in range(len(emissions[0]))]
         muse_key, confidence, named = None, 0.0, None
         if totals[state_index] > 0 and state_index < len(cast.muses):
             muse_key = cast.muses[state_index].key
-            confidence = _attribution(totals, state_index)
+            # Sure only if the evidence favours this muse over the others *and* no cut
+            # inside the post comes close (issue 13, item 4).
+            doubt = _inner_switch_gain(runs[number], emissions, penalties)
+            confidence = min(
+                _attribution(totals, state_index), _logistic(-doubt, SPLIT_TEMPERATURE)
+            )
         elif totals[state_index] > 0:
             named = state.spelling[strangers[state_index - len(cast.muses)]]
         split_confidence = 1.0

@@ -11,6 +11,7 @@ from tandem.imports.forms import ImportForm
 from tandem.imports.models import ImportStatus, PendingImport
 from tandem.imports.review import SplitPoint, split_points
 from tandem.imports.sources import SourceError, check_size
+from tandem.imports.splitter import UNSURE_BELOW
 from tandem.muses.selectors import muses_of_writer
 from tandem.tracking.models import TrackedThread
 from tandem.tracking.selectors import get_own_tracked
@@ -148,7 +149,10 @@ def _review_context(pending: PendingImport, error: str = "") -> dict:
                 "number": index + 1,
                 "post": post,
                 "notes": _post_notes(post),
-                "unsure": post["muse"] is None or post["confidence"] < 0.6,
+                # Unsure: no muse, a doubtful muse, or a doubtful place to start.
+                "unsure": post["muse"] is None
+                or post["confidence"] < UNSURE_BELOW
+                or post.get("split_confidence", 1.0) < UNSURE_BELOW,
                 "split_points": _offered_split_points(post["text"]),
                 "rows": min(14, max(4, post["text"].count("\n") + len(post["text"]) // 80 + 1)),
             }
