@@ -602,10 +602,11 @@ def test_a_post_the_text_switches_within_is_never_sure(monkeypatch):
     that results says the runner-up segmentation (two posts) was close: it is not "sure".
     The cost of a cut is raised step by step until the two posts become one."""
     import tandem.imports.splitter as splitter
+    from tandem.imports.splitter import segmentation  # where _penalties reads the bounds
 
     for cost in [step / 4 for step in range(8, 400)]:
-        monkeypatch.setattr(splitter, "MIN_SWITCH_PENALTY", cost)
-        monkeypatch.setattr(splitter, "MAX_SWITCH_PENALTY", cost)
+        monkeypatch.setattr(segmentation, "MIN_SWITCH_PENALTY", cost)
+        monkeypatch.setattr(segmentation, "MAX_SWITCH_PENALTY", cost)
         posts = propose(IVY_THEN_BRAM, CAST).posts
         if len(posts) == 1:
             break
@@ -614,7 +615,7 @@ def test_a_post_the_text_switches_within_is_never_sure(monkeypatch):
 
 
 def test_the_runner_up_cut_is_measured_from_the_tail_of_the_post():
-    from tandem.imports.splitter import _inner_switch_gain
+    from tandem.imports.splitter.segmentation import _inner_switch_gain
 
     emissions = [[5.0, 0.0], [5.0, 0.0], [0.0, 4.0], [0.0, 4.0]]
     penalties = [0.0, 3.0, 3.0, 3.0]
