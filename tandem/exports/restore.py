@@ -28,8 +28,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
+import pydantic
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import DataError, IntegrityError, transaction
@@ -39,25 +40,26 @@ from tandem.accounts.models import ReadingFont, ReadingSize, Theme, User
 from tandem.accounts.services import email_taken
 from tandem.exports.archive import MUSE_FIELDS, SCHEMA_VERSION, THREAD_FORMAT
 from tandem.exports.backup import ACCOUNT_FORMAT, BACKUP_FORMAT, BACKUP_SCHEMA_VERSION
+from tandem.exports.schema import (
+    MAX_INTEGER,
+    MAX_NESTING,
+    MuseFields,
+    ThreadDocument,
+    validation_problem,
+)
 from tandem.muses.avatars import ACCEPTED_FORMATS, MAX_PIXELS
-from tandem.muses.models import Muse, MuseIcon, hex_colour
+from tandem.muses.models import Muse, MuseIcon
 from tandem.notifications.models import Channel, Kind, NotificationSettings
 from tandem.threads.models import (
     OocMessage,
     Participant,
     Post,
     PostRevision,
-    Rating,
-    Status,
     Tag,
     TagCategory,
     Thread,
     ThreadWriterState,
     TurnEvent,
-    TurnEventKind,
-    TurnMode,
-    Visibility,
-    Warning,
     new_public_id,
 )
 from tandem.threads.services import (
@@ -90,6 +92,7 @@ MAX_ENTRIES = 20_000
 IMAGE_SUFFIXES = {".webp": "WEBP", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF"}
 
 Progress = Callable[[int, int], None]
+_Model = TypeVar("_Model", bound=pydantic.BaseModel)
 
 
 class RestoreError(ValueError):
@@ -100,95 +103,11 @@ class RestoreError(ValueError):
 
 
 @dataclass(frozen=True)
-class WriterData:
-    username: str
-    display_name: str
-
-
-@dataclass(frozen=True)
-class MuseData:
-    ref: str
-    name: str
-    pronouns: str
-    fandom: str
-    nicknames: str
-    bio: str
-    accent_colour: str
-    writer: str
-    card_data: dict
-
-
-@dataclass(frozen=True)
-class ParticipantData:
-    ref: str
-    muse: str
-    writer: str
-    position: int | None
-    joined_at: datetime
-    left_at: datetime | None
-
-
-@dataclass(frozen=True)
-class RevisionData:
-    number: int
-    body: str
-    word_count: int
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class PostData:
-    number: int
-    participant: str
-    muse: str
-    author: str
-    body: str
-    word_count: int
-    created_at: datetime
-    edited_at: datetime | None
-    deleted_at: datetime | None
-    icon: str | None
-    revisions: list[RevisionData]
-
-
-@dataclass(frozen=True)
-class TurnEventData:
-    kind: str
-    participant: str | None
-    actor: str | None
-    order: list[str] | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class OocData:
-    author: str
-    body: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
 class ThreadData:
-    label: str
-    public_id: str
-    title: str
-    summary: str
-    rating: str
-    warnings: list[str]
-    tags: list[str]
-    # Names per kind of tag; files from before tag categories have none (all freeform).
-    tag_categories: dict[str, list[str]]
-    visibility: str
-    status: str
-    turn_mode: str
-    created_at: datetime
-    owner: str
-    writers: list[WriterData]
-    muses: list[MuseData]
-    participants: list[ParticipantData]
-    posts: list[PostData]
-    turn_events: list[TurnEventData]
-    ooc: list[OocData]
+    """A thread document that passed every check (``tandem.exports.schema``)."""
+
+    label: str  # what messages call it: "The thread file", or its path in a backup
+    document: ThreadDocument
 
 
 @dataclass(frozen=True)
@@ -198,7 +117,7 @@ class ThreadFile:
     thread: ThreadData
 
     def usernames(self) -> list[str]:
-        return [writer.username for writer in self.thread.writers]
+        return [writer.username for writer in self.thread.document.writers]
 
 
 @dataclass(frozen=True)
@@ -315,20 +234,12 @@ class BackupFile:
     def usernames(self) -> list[str]:
         names = {self.profile.username.lower(): self.profile.username}
         for entry in self.threads:
-            for writer in entry.thread.writers:
+            for writer in entry.thread.document.writers:
                 names.setdefault(writer.username.lower(), writer.username)
         return list(names.values())
 
 
 # ============================================================================ field checks
-
-
-#: The largest value an integer column holds on every supported database.
-MAX_INTEGER = 2**31 - 1
-
-
-#: How deeply a free-form JSON value (a character card's extra data) may nest.
-MAX_NESTING = 64
 
 
 def _check_storable(value: Any, where: str, depth: int = 0) -> None:
@@ -453,18 +364,6 @@ class _Obj:
             raise self._wrong(key, "a list")
         return [_Obj(item, f"{self.where}, {noun} {n}") for n, item in enumerate(value, 1)]
 
-    def texts(self, key: str, *, null: bool = False, max_length: int | None = None):
-        value = self._get(key)
-        if value is None and null:
-            return None
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self._wrong(key, "a list of text")
-        for item in value:
-            _check_storable(item, f"{self.where}: “{key}”")
-            if max_length is not None and len(item) > max_length:
-                raise RestoreError(f"{self.where}: “{item[:40]}” is longer than {max_length}.")
-        return value
-
     def mapping(self, key: str) -> dict:
         value = self._get(key)
         if not isinstance(value, dict):
@@ -547,18 +446,6 @@ def _check_header(document: Any, expected: str, label: str) -> int:
     return version
 
 
-# ============================================================================ thread JSON
-
-
-def _username(obj: _Obj, key: str, known: dict[str, str], *, null: bool = False) -> str | None:
-    name = obj.text(key, null=null)
-    if name is None:
-        return None
-    if name not in known:
-        raise RestoreError(f"{obj.where}: writer “{name}” is not listed in the file's “writers”.")
-    return name
-
-
 def _ref(obj: _Obj, key: str, known, what: str, *, null: bool = False) -> str | None:
     ref = obj.text(key, null=null)
     if ref is None:
@@ -574,169 +461,87 @@ def _unique(ref: str, seen: set, what: str, where: str) -> None:
     seen.add(ref)
 
 
-def _muse_fields(item) -> dict:
-    """The fields every muse record carries, checked against the model's limits."""
-    colour = item.text("accent_colour")
+# ============================================================================ thread JSON
+
+
+def _validated(model: type[_Model], value: Any, label: str) -> _Model:
+    """``value`` checked by ``model``; its first problem, if any, as a ``RestoreError``."""
     try:
-        hex_colour(colour)
-    except ValidationError:
-        raise RestoreError(f"{item.where}: “{colour}” is not a colour like #7a3e9d.") from None
-    return {
-        "name": item.text("name", required=True, max_length=_max_length(Muse, "name")),
-        **{
-            field: item.text(field, max_length=_max_length(Muse, field))
-            for field in ("pronouns", "fandom", "nicknames", "bio")
-        },
-        "accent_colour": colour,
-        "card_data": item.mapping("card_data"),
-    }
+        return model.model_validate(value)
+    except pydantic.ValidationError as error:
+        raise RestoreError(validation_problem(error, label, value)) from None
+
+
+def _muse_fields(item: _Obj) -> dict[str, Any]:
+    """The fields every muse record carries, checked as a thread JSON muse's are."""
+    return _validated(MuseFields, item.value, item.where).model_dump()
 
 
 def parse_thread(document: Any, label: str) -> ThreadData:
     """Check a ``tandem-thread`` document and turn it into ``ThreadData``."""
     _check_header(document, THREAD_FORMAT, label)
-    root = _Obj(document, label)
+    checked = _validated(ThreadDocument, document, label)
+    _check_references(checked, label)
+    return ThreadData(label, checked)
 
-    writers: dict[str, str] = {}
-    writer_rows = []
+
+def _check_references(document: ThreadDocument, label: str) -> None:
+    """Every key the document uses is one it defines, once; the models saw only shapes."""
+    writers: set[str] = set()
     folded: set[str] = set()
-    for item in root.items("writers", "writer"):
-        username = item.text("username", required=True, max_length=_max_length(User, "username"))
+    for writer in document.writers:
         # Usernames are unique whatever their case, here and on every Tandem.
-        _unique(username.lower(), folded, "username", label)
-        display_name = item.text("display_name", max_length=_max_length(User, "display_name"))
-        writers[username] = display_name
-        writer_rows.append(WriterData(username, display_name))
+        _unique(writer.username.lower(), folded, "username", label)
+        writers.add(writer.username)
 
-    head = root.obj("thread")
-    muses: dict[str, MuseData] = {}
-    for item in root.items("muses", "muse"):
-        ref = item.text("ref", required=True)
-        _unique(ref, set(muses), "muse", label)
-        muses[ref] = MuseData(
-            ref=ref, writer=_username(item, "writer", writers), **_muse_fields(item)
-        )
+    def known_writer(name: str | None, where: str) -> None:
+        if name is not None and name not in writers:
+            raise RestoreError(f"{where}: writer “{name}” is not listed in the file's “writers”.")
 
-    participants: dict[str, ParticipantData] = {}
+    def known(ref: str | None, refs: set[str], what: str, where: str) -> None:
+        if ref is not None and ref not in refs:
+            raise RestoreError(f"{where} refers to {what} “{ref}”, which the file does not list.")
+
+    muses: set[str] = set()
+    for n, muse in enumerate(document.muses, 1):
+        _unique(muse.ref, muses, "muse", label)
+        known_writer(muse.writer, f"{label}, muse {n}")
+
+    participants: set[str] = set()
     muses_in: set[str] = set()
-    for item in root.items("participants", "participant"):
-        ref = item.text("ref", required=True)
-        _unique(ref, set(participants), "participant", label)
-        muse = _ref(item, "muse", muses, "muse")
+    for n, participant in enumerate(document.participants, 1):
+        where = f"{label}, participant {n}"
+        _unique(participant.ref, participants, "participant", label)
+        known(participant.muse, muses, "muse", where)
         # One row per muse per thread: a muse that left and came back kept its row.
-        _unique(muse, muses_in, "participating muse", label)
-        participants[ref] = ParticipantData(
-            ref=ref,
-            muse=muse,
-            writer=_username(item, "writer", writers),
-            position=item.integer("position", null=True),
-            joined_at=item.when("joined_at"),
-            left_at=item.when("left_at", null=True),
-        )
+        _unique(participant.muse, muses_in, "participating muse", label)
+        known_writer(participant.writer, where)
 
-    posts: list[PostData] = []
     numbers: set[int] = set()
-    for item in root.items("posts", "post"):
-        number = item.integer("number", minimum=1)
-        _unique(number, numbers, "post number", label)
-        item.where = f"{label}, post #{number}"
-        revisions = []
-        revision_numbers: set[int] = set()
-        for revision in item.items("revisions", "revision"):
-            revision_number = revision.integer("number", minimum=1)
-            _unique(revision_number, revision_numbers, "revision", item.where)
-            revisions.append(
-                RevisionData(
-                    number=revision_number,
-                    body=revision.text("body"),
-                    word_count=revision.integer("word_count"),
-                    created_at=revision.when("created_at"),
-                )
-            )
-        posts.append(
-            PostData(
-                number=number,
-                participant=_ref(item, "participant", participants, "participant"),
-                muse=_ref(item, "muse", muses, "muse"),
-                author=_username(item, "author", writers),
-                body=item.text("body"),
-                word_count=item.integer("word_count"),
-                created_at=item.when("created_at"),
-                edited_at=item.when("edited_at", null=True),
-                deleted_at=item.when("deleted_at", null=True),
-                icon=item.text("icon", null=True),
-                revisions=revisions,
-            )
-        )
+    for post in document.posts:
+        where = f"{label}, post #{post.number}"
+        _unique(post.number, numbers, "post number", label)
+        revisions: set[int] = set()
+        for revision in post.revisions:
+            _unique(revision.number, revisions, "revision", where)
+        known(post.participant, participants, "participant", where)
+        known(post.muse, muses, "muse", where)
+        known_writer(post.author, where)
 
-    events = []
-    for item in root.items("turn_events", "turn event"):
-        order = item.texts("order", null=True)
-        for ref in order or ():
+    for n, event in enumerate(document.turn_events, 1):
+        where = f"{label}, turn event {n}"
+        for ref in event.order or ():
             if ref not in participants:
                 raise RestoreError(
-                    f"{item.where}: the posting order names participant “{ref}”, which the "
-                    "file does not list."
+                    f"{where}: the posting order names participant “{ref}”, which the file "
+                    "does not list."
                 )
-        kind = item.choice("kind", TurnEventKind)
-        if kind == TurnEventKind.REORDER and order is None:
-            raise RestoreError(f"{item.where}: a reorder event needs the new “order”.")
-        if kind != TurnEventKind.REORDER and item.value.get("participant") is None:
-            raise RestoreError(f"{item.where}: a {kind} event needs its “participant”.")
-        events.append(
-            TurnEventData(
-                kind=kind,
-                participant=_ref(item, "participant", participants, "participant", null=True),
-                actor=_username(item, "actor", writers, null=True),
-                order=order,
-                created_at=item.when("created_at"),
-            )
-        )
+        known(event.participant, participants, "participant", where)
+        known_writer(event.actor, where)
 
-    ooc = [
-        OocData(
-            author=_username(item, "author", writers),
-            body=item.text("body"),
-            created_at=item.when("created_at"),
-        )
-        for item in root.items("ooc", "OOC message", optional=True)
-    ]
-
-    warnings = head.texts("warnings")
-    unknown = [value for value in warnings if value not in Warning.values]
-    if unknown:
-        raise RestoreError(f"{head.where}: unknown warning “{unknown[0]}”.")
-    return ThreadData(
-        label=label,
-        public_id=head.text("public_id"),
-        title=head.text("title", required=True, max_length=_max_length(Thread, "title")),
-        summary=head.text("summary", max_length=_max_length(Thread, "summary")),
-        rating=head.choice("rating", Rating),
-        warnings=warnings,
-        tags=head.texts("tags", max_length=_max_length(Tag, "name")),
-        tag_categories=_tag_categories(head),
-        visibility=head.choice("visibility", Visibility),
-        status=head.choice("status", Status),
-        turn_mode=head.choice("turn_mode", TurnMode),
-        created_at=head.when("created_at"),
-        owner=_username(head, "owner", writers),
-        writers=writer_rows,
-        muses=list(muses.values()),
-        participants=list(participants.values()),
-        posts=posts,
-        turn_events=events,
-        ooc=ooc,
-    )
-
-
-def _tag_categories(head: _Obj) -> dict[str, list[str]]:
-    if "tag_categories" not in head.value:
-        return {}
-    kinds = _Obj(head.mapping("tag_categories"), f"{head.where}, tag_categories")
-    unknown = [key for key in kinds.value if key not in TagCategory.values]
-    if unknown:
-        raise RestoreError(f"{kinds.where}: unknown kind of tag “{unknown[0][:40]}”.")
-    return {key: kinds.texts(key, max_length=_max_length(Tag, "name")) for key in kinds.value}
+    for n, message in enumerate(document.ooc, 1):
+        known_writer(message.author, f"{label}, OOC message {n}")
+    known_writer(document.thread.owner, f"{label}, thread")
 
 
 # ============================================================================ backup zip
@@ -946,7 +751,7 @@ def _parse_backup(manifest: dict, files: dict[str, bytes]) -> BackupFile:
             raise RestoreError(f"account.json lists “{path}”, which is not in the backup.")
         thread = parse_thread(_load_json(files[path], path), path)
         mapping = item.mapping("muses")
-        for muse in thread.muses:
+        for muse in thread.document.muses:
             key = mapping.get(muse.ref)
             if not isinstance(key, str):
                 key = None
@@ -968,7 +773,7 @@ def _parse_backup(manifest: dict, files: dict[str, bytes]) -> BackupFile:
         threads.append(
             BackupThread(
                 file=path,
-                muses={muse.ref: mapping[muse.ref] for muse in thread.muses},
+                muses={muse.ref: mapping[muse.ref] for muse in thread.document.muses},
                 state=ThreadStateData(
                     is_pinned=state.boolean("is_pinned"),
                     is_muted=state.boolean("is_muted"),
@@ -1269,7 +1074,7 @@ class _Restorer:
         self.html = {
             id(item): markup.render_post(item.body)
             for thread in threads
-            for item in (*thread.posts, *thread.ooc)
+            for item in (*thread.document.posts, *thread.document.ooc)
         }
 
     # ------------------------------------------------------------------ plumbing
@@ -1387,30 +1192,31 @@ class _Restorer:
     # ------------------------------------------------------------------ threads
 
     def _thread(self, data: ThreadData, muses: dict[str, Muse]) -> Thread:
-        public_id = data.public_id
+        document, head = data.document, data.document.thread
+        public_id = head.public_id
         if (
             not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", public_id)
             or Thread.objects.filter(public_id=public_id).exists()
         ):
             public_id = new_public_id()
-            self.report.public_ids_changed[data.public_id] = public_id
+            self.report.public_ids_changed[head.public_id] = public_id
         thread = Thread.objects.create(
             public_id=public_id,
-            owner=self._user(data.owner),
-            title=data.title,
-            summary=data.summary,
-            rating=data.rating,
-            warnings=data.warnings,
-            visibility=data.visibility,
-            status=data.status,
-            turn_mode=data.turn_mode,
+            owner=self._user(head.owner),
+            title=head.title,
+            summary=head.summary,
+            rating=head.rating,
+            warnings=head.warnings,
+            visibility=head.visibility,
+            status=head.status,
+            turn_mode=head.turn_mode,
         )
         # The turn clock starts when the thread did, as thread_create has it.
-        self._backdate(thread, created_at=data.created_at, turn_since=data.created_at)
+        self._backdate(thread, created_at=head.created_at, turn_since=head.created_at)
         thread.tags.set(self._tags(data))
 
         participants: dict[str, Participant] = {}
-        for item in data.participants:
+        for item in document.participants:
             # No position yet: positions are set below from the replayed turn log.
             participant = Participant.objects.create(
                 thread=thread,
@@ -1437,7 +1243,7 @@ class _Restorer:
                 edited_at=item.edited_at,
                 deleted_at=item.deleted_at,
             )
-            for item in data.posts
+            for item in document.posts
         )
         thread_recount_words(thread.pk)  # the directory sorts by it
         post_ids = dict(thread.posts.values_list("number", "pk"))
@@ -1449,7 +1255,7 @@ class _Restorer:
                 word_count=revision.word_count,
                 created_at=revision.created_at,
             )
-            for item in data.posts
+            for item in document.posts
             for revision in item.revisions
         )
 
@@ -1464,7 +1270,7 @@ class _Restorer:
                 else None,
                 created_at=item.created_at,
             )
-            for item in data.turn_events
+            for item in document.turn_events
         ]
         try:
             # Folds the log, writes it in one go and sets the cached turn state and the
@@ -1484,25 +1290,26 @@ class _Restorer:
                 body=item.body,
                 body_html=self.html[id(item)],
             )
-            for item in data.ooc
+            for item in document.ooc
         )
         ooc_ids = thread.ooc_messages.order_by("pk").values_list("pk", flat=True)
-        for pk, item in zip(ooc_ids, data.ooc, strict=True):
+        for pk, item in zip(ooc_ids, document.ooc, strict=True):
             OocMessage.objects.filter(pk=pk).update(created_at=item.created_at)
 
         self.report.threads.append(thread.public_id)
-        self.report.posts += len(data.posts)
+        self.report.posts += len(document.posts)
         return thread
 
     @staticmethod
     def _tags(data: ThreadData) -> list[Tag]:
+        head = data.document.thread
         # Names with no kind (every tag of a file from before categories) are freeform; an
         # existing tag is matched ignoring case, and a merged one gives its canonical tag.
-        by_category = {key: list(names) for key, names in data.tag_categories.items()}
+        by_category = {key: list(names) for key, names in head.tag_categories.items()}
         placed = {normalise_tag(n).lower() for names in by_category.values() for n in names}
         by_category.setdefault(TagCategory.FREEFORM, [])
         by_category[TagCategory.FREEFORM] += [
-            name for name in data.tags if normalise_tag(name).lower() not in placed
+            name for name in head.tags if normalise_tag(name).lower() not in placed
         ]
         try:
             return tags_for(by_category)
@@ -1523,16 +1330,17 @@ class _Restorer:
             )
 
     def _restore_thread_file(self, data: ThreadData) -> None:
-        self._accounts({writer.username: writer.display_name for writer in data.writers})
+        document = data.document
+        self._accounts({writer.username: writer.display_name for writer in document.writers})
         self._tick(0, 1)
-        muses = {item.ref: self._muse(self._user(item.writer), item) for item in data.muses}
+        muses = {item.ref: self._muse(self._user(item.writer), item) for item in document.muses}
         self._thread(data, muses)
         self._tick(1, 1)
 
     def _restore_backup(self, backup: BackupFile) -> None:
         names = {}
         for entry in backup.threads:
-            for writer in entry.thread.writers:
+            for writer in entry.thread.document.writers:
                 names.setdefault(writer.username, writer.display_name)
         self._accounts(names)
         owner = self._user(backup.profile.username)
@@ -1549,7 +1357,7 @@ class _Restorer:
         threads: dict[str, Thread] = {}
         for done, entry in enumerate(backup.threads, start=1):
             muses = {}
-            for data in entry.thread.muses:
+            for data in entry.thread.document.muses:
                 key = entry.muses[data.ref]
                 if key not in by_key:
                     # A partner's muse, created once however many threads it is in.
