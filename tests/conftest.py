@@ -26,6 +26,19 @@ def _fresh_rate_limits():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_fragments():
+    """Cached page fragments are keyed by what they show, not by the settings a test
+    overrides (a storage's addresses, say), and rows rolled back free their ids for the
+    next test: start every test with none, as a new server process does."""
+    from django.core.cache import caches
+
+    from tandem.core.fragments import CACHE_ALIAS
+
+    caches[CACHE_ALIAS].clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _steady_rate_limit_clock(monkeypatch):
     """django-ratelimit counts in fixed windows whose edges fall at a time of the hour set by
     the key (for 127.0.0.1 and an hourly limit, at :30:32): a test that crosses one would see

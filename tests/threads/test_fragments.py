@@ -6,22 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import caches
 from django.urls import reverse
 
-from tandem.core.fragments import CACHE_ALIAS, fragment
+from tandem.core.fragments import fragment
 from tandem.muses.services import muse_update
 from tandem.threads import services as thread_services
 from tandem.threads.models import Post
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _empty_fragment_cache():
-    caches[CACHE_ALIAS].clear()
-    yield
-    caches[CACHE_ALIAS].clear()
 
 
 def _page(client, url: str) -> str:
