@@ -21,61 +21,15 @@ import argparse
 import statistics
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tandem.imports.samples import Sample, load_samples
-from tandem.imports.splitter import UNSURE_BELOW, MuseNames, Proposal, parse_date, propose
+from tandem.imports.samples import Sample, Score, load_samples, score
+from tandem.imports.splitter import MuseNames, propose
 
 REQUIRED_SCORE = 0.9
 WORDS_PER_POST = 300
-
-
-def _folded(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-@dataclass
-class Outcome:
-    sample: Sample
-    found: int
-    right: int  # expected posts found (same start) with the right muse
-    sure: int = 0  # posts the review would show as "sure" (tandem.imports.views)
-    sure_wrong: int = 0  # of those, posts with the wrong start, muse, or another's post inside
-
-    @property
-    def expected(self) -> int:
-        return len(self.sample.posts)
-
-
-def evaluate(sample: Sample, proposal: Proposal) -> tuple[Outcome, bool]:
-    """Score one sample: (outcome, exact match)."""
-    found_starts = [_folded(post.text) for post in proposal.posts]
-    right = 0
-    for expected in sample.posts:
-        start = _folded(expected["start"])
-        right += any(
-            text.startswith(start) and post.muse_key == expected["muse"]
-            for text, post in zip(found_starts, proposal.posts, strict=True)
-        )
-    exact = len(proposal.posts) == len(sample.posts) and all(
-        text.startswith(_folded(expected["start"]))
-        and post.muse_key == expected["muse"]
-        and ("date" not in expected or post.date == parse_date(expected["date"]))
-        for text, post, expected in zip(found_starts, proposal.posts, sample.posts, strict=True)
-    )
-    starts = {_folded(expected["start"]): expected["muse"] for expected in sample.posts}
-    sure = sure_wrong = 0
-    for text, post in zip(found_starts, proposal.posts, strict=True):
-        if post.muse_key is None or min(post.confidence, post.split_confidence) < UNSURE_BELOW:
-            continue
-        sure += 1
-        right_start = any(text.startswith(s) and post.muse_key == m for s, m in starts.items())
-        holds_another = any(start in text[1:] for start in starts)
-        sure_wrong += not right_start or holds_another
-    return Outcome(sample, len(proposal.posts), right, sure, sure_wrong), exact
 
 
 def synthetic_paste(samples: list[Sample], posts: int) -> tuple[str, list[MuseNames]]:
@@ -99,22 +53,22 @@ def synthetic_paste(samples: list[Sample], posts: int) -> tuple[str, list[MuseNa
     return "\n\n".join(built), list(muses.values())
 
 
-def _score_line(label: str, rows: list[tuple[Outcome, bool]]) -> tuple[str, float]:
-    exact = sum(ok for _, ok in rows)
-    right = sum(outcome.right for outcome, _ in rows)
-    expected = sum(outcome.expected for outcome, _ in rows)
-    score = exact / len(rows) if rows else 0.0
-    sure = sum(outcome.sure for outcome, _ in rows)
-    sure_wrong = sum(outcome.sure_wrong for outcome, _ in rows)
+def _score_line(label: str, rows: list[Score]) -> tuple[str, float]:
+    exact = sum(row.exact for row in rows)
+    right = sum(row.right for row in rows)
+    expected = sum(row.expected for row in rows)
+    share = exact / len(rows) if rows else 0.0
+    sure = sum(row.sure for row in rows)
+    sure_wrong = sum(row.sure_wrong for row in rows)
     return (
-        f"{label}: {exact}/{len(rows)} samples exact ({score:.0%}), posts right: {right}/{expected}"
+        f"{label}: {exact}/{len(rows)} samples exact ({share:.0%}), posts right: {right}/{expected}"
         f", marked sure but wrong: {sure_wrong}/{sure}",
-        score,
+        share,
     )
 
 
-def _scores(rows: list[tuple[Outcome, bool]]) -> str:
-    exact = sum(ok for _, ok in rows)
+def _scores(rows: list[Score]) -> str:
+    exact = sum(row.exact for row in rows)
     return f"{exact}/{len(rows)}" if rows else "—"
 
 
@@ -138,10 +92,10 @@ def main() -> int:
     args = parser.parse_args()
 
     samples = load_samples("all")
-    results = []  # (sample, with pronouns (outcome, exact), names alone (outcome, exact))
+    results: list[tuple[Sample, Score, Score]] = []  # (sample, pronouns given, names alone)
     for sample in samples:
-        given = evaluate(sample, propose(sample.text, sample.muse_names()))
-        alone = evaluate(sample, propose(sample.text, sample.muse_names(pronouns=False)))
+        given = score(sample, propose(sample.text, sample.muse_names()))
+        alone = score(sample, propose(sample.text, sample.muse_names(pronouns=False)))
         results.append((sample, given, alone))
 
     header = (
@@ -150,12 +104,12 @@ def main() -> int:
     )
     print(header)
     print("-" * len(header))
-    for sample, (given, ok), (alone, alone_ok) in results:
+    for sample, given, alone in results:
         print(
             f"{sample.name:<26} {'locked' if sample.locked else 'tuning':<7} {sample.style:<8} "
             f"{'yes' if sample.separators else 'no':<4} {given.expected:>8} {given.found:>5} "
-            f"{given.right:>5}  {'✓' if ok else '✗':>5}  {alone.found:>19} {alone.right:>5} "
-            f"{'✓' if alone_ok else '✗':>5}"
+            f"{given.right:>5}  {'✓' if given.exact else '✗':>5}  {alone.found:>19} {alone.right:>5} "
+            f"{'✓' if alone.exact else '✗':>5}"
         )
     print()
 
@@ -191,9 +145,9 @@ def main() -> int:
         ("locked-with", "locked test set, pronouns given"),
         ("locked-without", "locked test set, names alone"),
     ):
-        line, score = _score_line(f"without separators, {label}", totals[key])
+        line, share = _score_line(f"without separators, {label}", totals[key])
         print(line)
-        if totals[key] and score < REQUIRED_SCORE:
+        if totals[key] and share < REQUIRED_SCORE:
             failing.append(label)
 
     tuning = [s for s in samples if not s.separators and not s.locked]

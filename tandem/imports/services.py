@@ -134,6 +134,7 @@ def muse_names(muses: Sequence[Muse]) -> list[MuseNames]:
             name=muse.name,
             nicknames=tuple(muse.nickname_list),
             pronouns=muse.pronouns,
+            writer=muse.owner.username,
         )
         for muse in muses
     ]
@@ -169,7 +170,7 @@ def known_muse_names(specs: Sequence[MuseSpec], default_owner: User | None) -> l
         if muse is not None:
             names.extend(muse_names([muse]))
         else:
-            names.append(MuseNames(key=spec.name, name=spec.name))
+            names.append(MuseNames(key=spec.name, name=spec.name, writer=owner_name or ""))
     return names
 
 

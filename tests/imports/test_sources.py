@@ -385,6 +385,74 @@ def test_read_source_on_html_file():
     assert source.text == "Ivy waved.\n\nRowan didn’t."
 
 
+def test_markup_is_read_as_a_browser_reads_it():
+    # Formatting carries into a paragraph, "</br>" is a line break, a stray "</p>" an empty
+    # paragraph, and text after "</html>" is still the page's.
+    assert text_of("<i>a<p>b</p></i>") == "*a*\n\n*b*"
+    assert text_of("<strike>a<p>b</p></strike>") == "<s>a</s>\n\n<s>b</s>"
+    assert text_of("a</br>b") == "a\nb"
+    assert text_of("line one</p>line two") == "line one\n\nline two"
+    assert text_of("<p>x</p></body></html><p>after</p>") == "x\n\nafter"
+    assert text_of("<p>x<embed src=y>z</p>") == "xz"
+
+
+def test_tag_names_in_text_and_alt_text_stay_as_written():
+    assert text_of("<xmp><i>x</i> <u>y</u></xmp>") == "&lt;i>x&lt;/i> &lt;u>y&lt;/u>"
+    assert text_of('<img alt="<b>cat</b>">') == "[&lt;b>cat&lt;/b>]"
+
+
+def test_xhtml_with_an_xml_declaration_is_read():
+    html = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<html xmlns="http://www.w3.org/1999/xhtml"><body><p>Zoë waved.</p></body></html>'
+    )
+    assert text_of(html) == "Zoë waved."
+
+
+def test_entities_are_never_resolved_from_a_dtd():
+    html = '<!DOCTYPE html [<!ENTITY x SYSTEM "file:///etc/passwd">]><p>a&x;b</p>'
+    text = text_of(html)
+    assert "root:" not in text
+    assert text.endswith("a&amp;x;b")
+
+
+def test_styles_in_a_page_head_are_not_reported_but_in_a_paste_are():
+    page = "<html><head><style>p{}</style></head><body><p>Hi</p></body></html>"
+    assert html_to_text(page) == ("Hi", [])
+    assert html_to_text("<style>p{}</style><p>Hi</p>") == ("Hi", ["Removed 1 style element."])
+
+
+def test_class_rules_inside_media_rules_count_and_odd_css_is_ignored():
+    html = (
+        "<style>@media screen { .c5 { font-weight: bold } } .c6 { font-weight: "
+        + "{" * 30000
+        + "</style><p><span class=c5>x</span> <span class=c6>y</span></p>"
+    )
+    assert text_of(html) == "**x** y"
+
+
+def test_a_long_reblog_chain_reads_every_level():
+    depth = 200
+    html = "".join(f"<blockquote><p>post {n}</p>" for n in range(depth)) + "</blockquote>" * depth
+    assert text_of(html) == "\n\n".join(f"post {n}" for n in range(depth))
+
+
+@pytest.mark.parametrize(
+    "deep",
+    [
+        "<p>before</p>" + "<div>" * 100000 + "deep" + "</div>" * 100000,
+        "<p>before</p>" + "<blockquote><b>" * 50000 + "deep",
+        "<p>before</p><p>" + "a" * 10_000_001,
+    ],
+)
+def test_nesting_or_text_past_the_parser_limits_keeps_the_start_and_says_so(deep):
+    started = time.process_time()  # CPU: a busy machine does not fail it
+    text, warnings = html_to_text(deep)
+    assert time.process_time() - started < 2
+    assert text == "before"
+    assert any(warning.startswith("Only the start of this page was read") for warning in warnings)
+
+
 @pytest.mark.parametrize(
     "hostile",
     [

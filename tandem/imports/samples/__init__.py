@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from tandem.imports.splitter import MuseNames
+from tandem.imports.splitter import UNSURE_BELOW, MuseNames, Proposal, parse_date
 
 SAMPLES_DIR = Path(__file__).resolve().parent
 LOCKED_DIR = SAMPLES_DIR / "locked"
@@ -75,6 +75,7 @@ class Sample:
                 name=muse["name"],
                 nicknames=tuple(muse.get("nicknames", ())),
                 pronouns=muse.get("pronouns", "") if pronouns else "",
+                writer=muse.get("writer", ""),
             )
             for muse in self.muses
         ]
@@ -126,3 +127,59 @@ def recorded_hashes() -> dict[str, str]:
             digest, name = line.split(maxsplit=1)
             recorded[name] = digest
     return recorded
+
+
+@dataclass(frozen=True)
+class Score:
+    """How a proposal for a sample compares with what the sample expects."""
+
+    expected: int  # posts the sample has
+    found: int  # posts the proposal has
+    right: int  # expected posts found (same start) with the right muse
+    problems: tuple[str, ...]  # why it is not exactly right; empty when it is
+    sure: int  # posts the review shows as "sure" (tandem.imports.views)
+    sure_wrong: int  # of those, with the wrong start or muse, or another post inside
+
+    @property
+    def exact(self) -> bool:
+        return not self.problems
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def score(sample: Sample, proposal: Proposal) -> Score:
+    """Score one proposal against its sample: the one scorer of the benchmark
+    (``benchmarks/split_accuracy.py``) and of the tests."""
+    found = [_folded(post.text) for post in proposal.posts]
+    problems = []
+    if len(proposal.posts) != len(sample.posts):
+        problems.append(f"{len(proposal.posts)} posts instead of {len(sample.posts)}")
+    pairs = zip(found, proposal.posts, sample.posts, strict=False)
+    for number, (text, post, expected) in enumerate(pairs, start=1):
+        if not text.startswith(_folded(expected["start"])):
+            problems.append(f"post {number} starts {post.text[:40]!r}, not {expected['start']!r}")
+        if post.muse_key != expected["muse"]:
+            problems.append(f"post {number} is {post.muse_key!r}, not {expected['muse']!r}")
+        if "date" in expected and post.date != parse_date(expected["date"]):
+            problems.append(f"post {number} is dated {post.date}, not {expected['date']}")
+        if "named" in expected and post.named != expected["named"]:
+            problems.append(f"post {number} names {post.named!r}, not {expected['named']!r}")
+    starts = {_folded(expected["start"]): expected["muse"] for expected in sample.posts}
+    right = sum(
+        any(
+            text.startswith(start) and post.muse_key == muse
+            for text, post in zip(found, proposal.posts, strict=True)
+        )
+        for start, muse in starts.items()
+    )
+    sure = sure_wrong = 0
+    for text, post in zip(found, proposal.posts, strict=True):
+        if post.muse_key is None or min(post.confidence, post.split_confidence) < UNSURE_BELOW:
+            continue
+        sure += 1
+        right_start = any(text.startswith(s) and post.muse_key == m for s, m in starts.items())
+        holds_another = any(start in text[1:] for start in starts)
+        sure_wrong += not right_start or holds_another
+    return Score(len(sample.posts), len(proposal.posts), right, tuple(problems), sure, sure_wrong)

@@ -14,6 +14,7 @@ Its files follow the stages, each readable on its own:
 - ``structure.py``: stage 1, explicit structure.
 - ``words.py``: the word lists and word tests of stage 2's shallow grammar.
 - ``evidence.py``: stage 2, point-of-view evidence per unit, and unknown characters.
+- ``style.py``: stage 2 too, style evidence: where the writers' habits change.
 - ``segmentation.py``: stage 3, the search, the runs, the confidence of splits and
   attributions, and the joint search for the pronouns of muses given without them.
 - ``proposal.py``: putting it together (:func:`propose`).
@@ -27,7 +28,11 @@ How it works, in order:
    (``Date: 2019-03-04``, read by ``dates.py``) at the top of a post gives its original
    date and is removed from the text. If the paste has any of these between posts, they
    alone decide the posts; consecutive script lines by the same speaker are one post, but
-   two posts divided by a separator stay two (double posts happen).
+   two posts divided by a separator stay two (double posts happen). Forum exports head
+   posts with the writer's *account* ("Post by inkandrain » Tue Mar 12, 2024",
+   ``@inkandrain``, ``**inkandrain** · 09:12``): a known writer's account is a header for
+   their muse (or, when they play several here, a separator, and the point of view says
+   which); the thread's subject line and its "Re:" copies are dropped.
 
 2. **Point of view** (``evidence.py``, with the word lists in ``words.py``). Without
    explicit structure, the paste is cut into units (every non-blank line: a Tumblr
@@ -47,7 +52,16 @@ How it works, in order:
    light for six years"), perception and inner life ("he could hear", "her heart") mark the
    POV character strongly; a character merely posed in the scene ("teo was standing between
    the trellises") is usually being *seen*, and scores low. The first character to act in a
-   unit, or that it is placed around ("behind him, maren stopped"), gets a bonus.
+   unit, or that it is placed around ("behind him, maren stopped"), gets a bonus. A
+   pronoun never means a muse its own sentence names as an object ("she refuses to give
+   mags that"), and each further naming of one muse as a subject in a unit counts less
+   (the POV character, once named, goes by a pronoun; the partner is named again and
+   again). British single quotes are dialogue too.
+
+   **Style** (``style.py``): each unit shows which variant of the writer's habits it uses
+   (``&`` or "and", the dialogue marks, curly or straight apostrophes, the dash, the
+   ellipsis, lower-case sentences). Where neighbouring units show different variants of a
+   habit the paste is divided on, a change of post gets cheaper; where they agree, dearer.
 
 3. **Segmentation** (``segmentation.py``). The best sequence of POV characters over the
    units is found with a Viterbi search that pays a penalty for each change, so one
@@ -79,7 +93,11 @@ Everything is linear in the length of the paste: each unit is scanned once by on
 expression compiled per call, and the search is O(units × muses). The one exception is the
 joint pronoun search for muses given without pronouns (``segmentation.py``), which scans
 again for each assignment it tries: at most 4⁴ = 256, over at most the first 12,000
-characters.
+characters. That search scores each assignment by how well its best segmentation explains
+the text, less a cost for each pronoun shared, plus the *handovers* it agrees with: a
+sentence opening with a muse's name followed by one opening with a pronoun ("odette was
+waiting. he held one out") — without them, giving every paragraph to one muse could
+explain the text best.
 """
 
 from tandem.imports.splitter.cast import MuseNames

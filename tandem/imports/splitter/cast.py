@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,7 @@ class MuseNames:
     name: str
     nicknames: tuple[str, ...] = ()  # nicknames and surnames
     pronouns: str = ""  # e.g. "she/her", "he/him", "they/them", may be empty
+    writer: str = ""  # the account that writes them, as forum exports head posts with it
 
 
 # ---------------------------------------------------------------------------------------
@@ -41,6 +42,9 @@ WORDS_RE = re.compile(r"[^\W\d_][\w'’-]*")
 QUOTE_PATTERN = (
     r"❛[^❜]*(?:❜|$)|❝[^❞]*(?:❞|$)|“[^”]*(?:”|$)|«[^»]*(?:»|$)|„[^“”]*(?:[“”]|$)"
     r"|(?<![\w])\"[^\"]*(?:\"|$)"
+    # British single quotes: ’ inside a word ("I’m") is an apostrophe, not the close; a ‘
+    # before a clipped word ("‘cause", "‘em") is a wrongly turned apostrophe, not an open.
+    r"|‘(?!(?:cause|em|til|tis|twas|bout|round|n)\b)(?:[^’\n]|’(?=\w))*(?:’|$)"
 )
 NEVER_MATCHES = r"(?!x)x"
 
@@ -58,6 +62,11 @@ class _Cast:
     scanner: re.Pattern[str]
     name_only: re.Pattern[str]
     pronoun_to_muses: dict[str, list[int]]  # subject pronoun -> muses using it
+    writer_to_muses: dict[str, list[int]] = field(default_factory=dict)  # folded account
+
+    def writers_muses(self, label: str) -> list[int]:
+        """The muses of the writer an account header names ("@saltwaterjunk")."""
+        return self.writer_to_muses.get(_fold(label.strip(" \t*_[]:")).lstrip("@"), [])
 
     def resolve_label(self, label: str) -> int | None:
         """The muse a header label names, if any ("Ivy", "ivy marsh", "Lady Isolde")."""
@@ -72,7 +81,8 @@ class _Cast:
         owners = {self.form_to_muse.get(word) for word in words}
         if len(owners) == 1 and None not in owners:
             return owners.pop()
-        return None
+        writers = self.writers_muses(label)
+        return writers[0] if len(writers) == 1 else None
 
 
 def _name_forms(muse: MuseNames) -> tuple[set[str], set[str]]:
@@ -139,6 +149,9 @@ def _build_cast(muses: Sequence[MuseNames], text: str) -> _Cast:
     )
     name_only = re.compile(rf"{name_group}{tail_group}", re.IGNORECASE)
     cast = _Cast(list(muses), form_to_muse, scanner, name_only, {})
+    for index, muse in enumerate(muses):
+        if _fold(muse.writer):
+            cast.writer_to_muses.setdefault(_fold(muse.writer).lstrip("@"), []).append(index)
     declared = [_subject_pronouns(muse.pronouns) for muse in muses]
     for index in range(len(muses)):
         if not declared[index]:

@@ -15,6 +15,7 @@ from tandem.imports.splitter.cast import (
     _fold,
 )
 from tandem.imports.splitter.structure import LINE_RE, NON_NAME_LABELS
+from tandem.imports.splitter.style import unit_habits
 from tandem.imports.splitter.words import (
     ADVERBS,
     BE_FORMS,
@@ -52,6 +53,7 @@ W_POSSESSIVE_INNER = 1.2  # "teo's chest unknotted"
 W_OBJECT = -0.4
 W_MENTION = 0.3
 W_ADDRESSED = -0.6  # named inside dialogue: being spoken to, so not the speaker
+NAME_REPEAT_DECAY = 0.6  # each further naming of one muse as a subject in a unit counts less
 W_PRONOUN_UNIQUE = 1.0
 W_PRONOUN_SHARED = 0.8  # pronoun shared by several muses, resolved by the centre
 W_PRONOUN_CARRIED = 0.75  # the same, before this unit has said who is at its centre
@@ -70,6 +72,7 @@ class _Unit:
     end: int
     scores: list[float]  # evidence per muse
     unknown_subjects: list[tuple[str, bool]]  # (capitalised word, was the unit's first subject)
+    habits: dict[str, str] = field(default_factory=dict)  # the writer's, see style.py
     blank_before: bool = True  # a blank line (not just a newline) separates it from the last
     gaze_end: bool = False  # its last sentence has someone look, turn, find
     stative_open: bool = False  # its first subject is only posed: "teo was standing"
@@ -111,6 +114,7 @@ def _scan_unit(text: str, cast: _Cast, state: _Scan) -> _Unit:
     opens_with_connective = first_word.casefold() in LEAD_WORDS  # "but she was smiling"
     addressed_last: frozenset[int] = frozenset()  # spoken to in a closing line of dialogue
     centre_set_here = False
+    name_subjects: Counter[int] = Counter()  # namings as a subject so far, per muse
 
     def next_words(index: int, count: int = 2) -> list[str | None]:
         found: list[str | None] = []
@@ -164,9 +168,42 @@ def _scan_unit(text: str, cast: _Cast, state: _Scan) -> _Unit:
             return "subject", base + W_INTERIOR
         return "subject", base
 
-    def resolve(pronoun: str) -> tuple[int | None, float]:
+    def named_as_object_later(index: int) -> set[int]:
+        """Muses named after token ``index`` in its sentence, other than as the subject
+        of a new clause ("she refuses to give mags that": the "she" is not mags)."""
+        found: set[int] = set()
+        previous: str | None = None
+        for token in tokens[index + 1 :]:
+            if token.group("quote") is not None or token.lastgroup == "stop":
+                break
+            if token.group("name") is not None:
+                muse = cast.form_to_muse.get(_fold(token.group("name")))
+                if muse is not None and previous is not None and previous not in LEAD_WORDS:
+                    found.add(muse)
+                previous = _fold(token.group("name"))
+            elif token.lastgroup == "word":
+                previous = token.group().casefold()
+            else:
+                previous = None
+        return found
+
+    def repeated(muse: int) -> float:
+        """What the next naming of ``muse`` as a subject in this unit is worth: a POV
+        character, once named, goes by a pronoun; the one named again and again ("mags is
+        the one who buys the yoghurts, mags is the one who…") is more often the one being
+        thought about."""
+        name_subjects[muse] += 1
+        return NAME_REPEAT_DECAY ** (name_subjects[muse] - 1)
+
+    def resolve(pronoun: str, index: int = -1) -> tuple[int | None, float]:
         """The muse a subject pronoun means here, and the weight of that reading."""
         candidates = cast.pronoun_to_muses.get(pronoun, [])
+        if len(candidates) > 1 and index >= 0:
+            # A pronoun never means someone its own sentence names as an object.
+            others = named_as_object_later(index)
+            remaining = [muse for muse in candidates if muse not in others]
+            if len(remaining) == 1:
+                return remaining[0], W_PRONOUN_SHARED
         if len(candidates) == 1:
             muse = candidates[0]
             # "they" is plural as often as not ("they were sliced clean through"); it is the
@@ -257,7 +294,7 @@ def _scan_unit(text: str, cast: _Cast, state: _Scan) -> _Unit:
                     credit(muse, W_POSSESSIVE, "other")
             elif tail:  # "ivy'd", "bram'll": a contraction only follows a subject
                 role, weight = role_and_weight(verb, after, W_NAME_SUBJECT)
-                credit(muse, weight, role)
+                credit(muse, weight * repeated(muse), role)
             elif previous_word in SPEECH_VERBS and verb is None:
                 credit(muse, W_NAME_SUBJECT, "subject")  # "…," said ivy.
             elif previous_word in PREPOSITIONS:
@@ -268,7 +305,7 @@ def _scan_unit(text: str, cast: _Cast, state: _Scan) -> _Unit:
                 role, weight = role_and_weight(verb, after, W_NAME_SUBJECT)
                 if sentence_start and role == "subject":
                     weight += W_SENTENCE_START
-                credit(muse, weight, role)
+                credit(muse, weight * repeated(muse), role)
             elif clause_start:
                 credit(muse, W_NAME_WEAK, "weak")
             elif _is_verbish(previous_word):
@@ -294,7 +331,7 @@ def _scan_unit(text: str, cast: _Cast, state: _Scan) -> _Unit:
             if word != base:  # "she'd known": the contraction is the auxiliary
                 verb, after = "had", verb
             plural = base == "they" and verb in ("both", "all", "each")
-            muse, pronoun_weight = (None, 0.0) if plural else resolve(base)
+            muse, pronoun_weight = (None, 0.0) if plural else resolve(base, index)
             if muse is not None:
                 role, weight = role_and_weight(verb, after, pronoun_weight)
                 if role == "pose":
@@ -370,6 +407,7 @@ def _units(text: str, start: int, end: int, cast: _Cast, state: _Scan) -> list[_
         unit = _scan_unit(line, cast, state)
         unit.start, unit.end = match.start(), match.start() + len(line)
         unit.blank_before = blank_before
+        unit.habits = unit_habits(line)
         blank_before = False
         units.append(unit)
     return units

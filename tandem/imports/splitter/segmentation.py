@@ -18,10 +18,12 @@ from tandem.imports.splitter.cast import (
     MuseNames,
     _build_cast,
     _Cast,
+    _fold,
     _subject_pronouns,
 )
 from tandem.imports.splitter.evidence import W_FIRST_SUBJECT, W_NAME_SUBJECT, _Scan, _Unit, _units
 from tandem.imports.splitter.structure import _Segment
+from tandem.imports.splitter.style import style_adjustments
 from tandem.imports.splitter.words import _base
 
 # ---------------------------------------------------------------------------------------
@@ -56,8 +58,9 @@ def _penalties(units: list[_Unit], emissions: list[list[float]]) -> list[float]:
     typical = statistics.median([max(row) for row in emissions if max(row) > 0] or [0.0])
     base = min(MAX_SWITCH_PENALTY, max(MIN_SWITCH_PENALTY, SWITCH_PENALTY * typical))
     penalties = [0.0]
-    for previous, unit in itertools.pairwise(units):
-        penalty = base
+    style = style_adjustments([unit.habits for unit in units])
+    for (previous, unit), habits in zip(itertools.pairwise(units), style[1:], strict=True):
+        penalty = base + habits
         if has_paragraphs and not unit.blank_before:
             penalty += LINE_BREAK_PENALTY
         if previous.gaze_end and unit.stative_open:
@@ -211,6 +214,9 @@ CANDIDATE_PRONOUNS = ("she", "he", "they", "i")
 JOINT_SEARCH_MAX_MUSES = 4
 #: A pronoun is a candidate when narration uses it at least this often.
 CANDIDATE_MIN_USES = 2
+#: ... and at least this share of the uses of the pronoun narration uses most (a stray
+#: "i" of unmarked thought in a third-person thread is no first-person muse).
+CANDIDATE_MIN_SHARE = 0.2
 #: What the search charges for each muse beyond the first given the same pronoun.
 SHARED_PRONOUN_COST = 8.0
 #: The search reads at most this much of a long paste (pronouns do not change halfway),
@@ -227,6 +233,19 @@ def _narration_pronoun_uses(text: str) -> Counter[str]:
         if base in CANDIDATE_PRONOUNS:
             counts[base] += 1
     return counts
+
+
+def _candidate_pronouns(text: str) -> list[str]:
+    """The pronouns the narration uses often enough to be some muse's."""
+    uses = _narration_pronoun_uses(text)
+    most = max(uses.values(), default=0)
+    least = max(CANDIDATE_MIN_USES, CANDIDATE_MIN_SHARE * most)
+    return [pronoun for pronoun in CANDIDATE_PRONOUNS if uses[pronoun] >= least]
+
+
+def _shared(cast: _Cast) -> int:
+    """How many muses beyond the first of each pronoun share it."""
+    return sum(len(muses) - 1 for muses in cast.pronoun_to_muses.values())
 
 
 def _pov_score(text: str, segment: _Segment, cast: _Cast) -> float:
@@ -249,8 +268,7 @@ def _jointly_inferred_cast(
     open_muses = [i for i, muse in enumerate(muses) if not _subject_pronouns(muse.pronouns)]
     if not open_muses or len(open_muses) > JOINT_SEARCH_MAX_MUSES or len(muses) < 2:
         return guessed
-    uses = _narration_pronoun_uses(text)
-    candidates = [p for p in CANDIDATE_PRONOUNS if uses[p] >= CANDIDATE_MIN_USES]
+    candidates = _candidate_pronouns(text[segment.start : segment.end])
     if not candidates:
         return guessed
     end = segment.end
@@ -258,16 +276,70 @@ def _jointly_inferred_cast(
         cut = text.find("\n", segment.start + JOINT_SEARCH_MAX_CHARS, segment.end)
         end = cut if cut != -1 else segment.end
     segment = replace(segment, end=end)
-    best_cast, best_score = guessed, _pov_score(text, segment, guessed)
+    handovers = _name_to_pronoun_handovers(text[segment.start : segment.end], guessed)
+
+    def joint_score(cast: _Cast) -> float:
+        # Writers in one thread more often differ in pronouns than share them: a pronoun
+        # given to several muses must earn it.
+        return (
+            _pov_score(text, segment, cast)
+            - SHARED_PRONOUN_COST * _shared(cast)
+            + W_HANDOVER * _handover_agreement(handovers, cast)
+        )
+
+    best_cast, best_score = guessed, joint_score(guessed)
     for assignment in itertools.product(candidates, repeat=len(open_muses)):
         trial = list(muses)
         for index, pronoun in zip(open_muses, assignment, strict=True):
             trial[index] = replace(muses[index], pronouns=pronoun)
         cast = _build_cast(trial, text)
-        # Writers in one thread more often differ in pronouns than share them: a pronoun
-        # given to several muses must earn it.
-        shared = len(assignment) - len(set(assignment))
-        score = _pov_score(text, segment, cast) - SHARED_PRONOUN_COST * shared
+        score = joint_score(cast)
         if score > best_score + 1e-9:
             best_cast, best_score = cast, score
     return best_cast
+
+
+#: What each handover ("wren tied off the line. she coiled the rope") that agrees with an
+#: assignment of pronouns is worth to it, and each that contradicts it costs.
+W_HANDOVER = 2.0
+SENTENCE_RE = re.compile(r"[^.!?…\n]+")
+
+
+def _name_to_pronoun_handovers(text: str, cast: _Cast) -> Counter[tuple[int, str]]:
+    """(muse, pronoun) for each sentence that opens with a muse's name and is followed
+    directly by one that opens with a subject pronoun, in the narration of one paragraph
+    (a new paragraph may be a new post, opening on the partner): the plainest
+    coreference prose has ("odette was waiting at the end of the pier. he held one out").
+    Unlike the best segmentation, it cannot be explained away by giving every paragraph
+    to one muse."""
+    handovers: Counter[tuple[int, str]] = Counter()
+    for paragraph in text.splitlines():
+        # Dialogue ends a sentence: "…' he said" is about the speaker, not the narration.
+        narration = re.sub(QUOTE_PATTERN, ".", paragraph)
+        named: int | None = None
+        for sentence in SENTENCE_RE.finditer(narration):
+            words = WORDS_RE.findall(sentence.group())
+            if not words:
+                continue
+            opening = cast.name_only.match(sentence.group().lstrip(" \t*_([—–-"))
+            first = _base(words[0].casefold())
+            if opening is not None:
+                named = cast.form_to_muse.get(_fold(opening["name"]))
+            elif named is not None and first in CANDIDATE_PRONOUNS and first != "i":
+                handovers[named, first] += 1
+                named = None
+            else:
+                named = None
+    return handovers
+
+
+def _handover_agreement(handovers: Counter[tuple[int, str]], cast: _Cast) -> int:
+    """Handovers the cast's pronouns agree with, less those they contradict."""
+    agreement = 0
+    for (muse, pronoun), count in handovers.items():
+        owners = cast.pronoun_to_muses.get(pronoun, [])
+        if muse in owners:
+            agreement += count
+        elif owners:
+            agreement -= count
+    return agreement

@@ -44,6 +44,24 @@ SCRIPT_HEADER_RE = re.compile(
     r"^[ \t]*(?:\*\*|__)?(?P<name>[^\s:*\[\]#>\"“❛❝'‘(][^:\n*]{0,29}?)(?:\*\*|__)?[ \t]*:"
     r"(?:\*\*|__)?[ \t]+(?P<rest>\S.*)$"
 )
+# A post headed with the writer's account, as forums and archives export them: "@name",
+# "name wrote:", "Posted by name on 4 March 2019", "**name** · Tue 14 Nov, 09:12". Only a
+# known writer makes it a header.
+ACCOUNT_HEADER_RE = re.compile(
+    r"^[ \t]*(?:\*\*|__)?[ \t]*(?:"
+    r"@(?P<at>[\w.-]{1,40})"
+    r"|@?(?P<wrote>[\w.-]{1,40})[ \t]+(?:wrote|writes|said|says|replied|posted)"
+    r"|(?:(?:post|posted|written|sent|reply|replied)[ \t]+)?by[ \t]*:?[ \t]*@?(?P<by>[\w.-]{1,40})"
+    r"|(?P<dated>[\w.-]{1,40})(?=(?:\*\*|__)?[ \t]*[·|»—–-][ \t]*\S)"
+    r")[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*(?:(?:on|at|[-–—»|·,])[ \t]*[^\n]{0,60})?$",
+    re.IGNORECASE,
+)
+# A forum post's subject line, "Re: The Saint Perpetua [IC / closed]": forum chrome, not
+# prose, where the paste repeats it (each reply carries one) or its first line is the title.
+REPLY_TITLE_RE = re.compile(
+    r"^[ \t]*(?:\*\*|__)?[ \t]*re[ \t]*:[ \t]*(?P<title>\S[^\n]{0,200}?)[ \t]*(?:\*\*|__)?[ \t]*$",
+    re.IGNORECASE,
+)
 # Header forms alone on a line, and whether an unknown name in them may be lower case.
 HEADER_FORMS = ((BRACKET_HEADER_RE, True), (BOLD_HEADER_RE, False), (COLON_HEADER_RE, False))
 NAME_SHAPE_RE = re.compile(r"^[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,2}$")
@@ -90,12 +108,16 @@ class _HeaderContext:
 
     structured: bool
     script_names: set[str]
+    titles: set[str] = field(default_factory=set)  # folded thread titles of "Re:" lines
 
 
 def _header_context(lines: list[str], cast: _Cast) -> _HeaderContext:
     known_headers = header_like = known_script = 0
     script_labels: Counter[str] = Counter()
     for line in lines:
+        if _account_header(line, cast) is not None:
+            known_headers += 1
+            continue
         for pattern, allow_lowercase in HEADER_FORMS:
             match = pattern.match(line)
             if match:
@@ -113,7 +135,29 @@ def _header_context(lines: list[str], cast: _Cast) -> _HeaderContext:
     script_names = set()
     if known_script >= 2:
         script_names = {label for label, count in script_labels.items() if count >= 2}
-    return _HeaderContext(known_headers + known_script > 0 or header_like >= 2, script_names)
+    return _HeaderContext(
+        known_headers + known_script > 0 or header_like >= 2, script_names, _titles(lines)
+    )
+
+
+def _titles(lines: list[str]) -> set[str]:
+    """The thread titles that "Re:" lines repeat: one that two replies carry, or one that
+    is also the paste's first line (the opening post's subject)."""
+    replies = Counter(
+        _fold(match["title"]) for line in lines if (match := REPLY_TITLE_RE.match(line))
+    )
+    first = next((_fold(line.strip(" \t*_")) for line in lines if line.strip()), "")
+    return {title for title, count in replies.items() if count >= 2 or title == first}
+
+
+def _account_header(line: str, cast: _Cast) -> tuple[str, list[int]] | None:
+    """(account, its muses) if the line heads a post with a known writer's account."""
+    match = ACCOUNT_HEADER_RE.match(line)
+    if match is None:
+        return None
+    label = match["at"] or match["wrote"] or match["by"] or match["dated"]
+    muses = cast.writers_muses(label)
+    return (label, muses) if muses else None
 
 
 def _classify_line(line: str, cast: _Cast, context: _HeaderContext) -> tuple[str, dict]:
@@ -123,6 +167,18 @@ def _classify_line(line: str, cast: _Cast, context: _HeaderContext) -> tuple[str
     match = DATE_LINE_RE.match(line)
     if match:
         return "date", {"value": match["value"]}
+    title = REPLY_TITLE_RE.match(line)
+    if title and _fold(title["title"]) in context.titles:
+        return "separator", {}
+    if _fold(line.strip(" \t*_")) in context.titles:
+        return "separator", {}  # the opening post's subject line
+    account = _account_header(line, cast)
+    if account is not None:
+        label, muses = account
+        if len(muses) == 1:
+            return "header", {"name": label, "muse": muses[0]}
+        # A writer with several muses here: the post starts, its point of view says whose.
+        return "separator", {}
     for pattern, allow_lowercase in HEADER_FORMS:
         match = pattern.match(line)
         if match:

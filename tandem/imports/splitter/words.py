@@ -49,9 +49,10 @@ SPEECH_VERBS = frozenset(
     "said says asked asks replied replies murmured murmurs whispered whispers called calls "
     "added adds answered answers muttered mutters snapped snaps shouted shouts".split()
 )
-STATIVE_VERBS = frozenset("stood sat lay stands sits lies perched".split())
+STATIVE_VERBS = frozenset("stood sat lay stands sits lies perched knelt kneels".split())
 STATIVE_AFTER_BE = frozenset(
-    "standing sitting lying leaning perched waiting already still there here".split()
+    "standing sitting lying leaning perched waiting already still there here kneeling "
+    "crouching crouched slumped sprawled curled hunched asleep sleeping propped".split()
 )
 BE_FORMS = frozenset({"was", "were", "is", "are"})
 PARTICLES = frozenset("up down back forward forwards bolt straight".split())
