@@ -62,6 +62,7 @@ def test_a_wrong_proposal_is_repaired_from_the_review(new_context, page_problems
     choose(page.locator("#split-at-1"), "¶2: cass shook out")
     page.get_by_role("button", name="Split post 2").click()
     expect(posts).to_have_count(3)
+    expect(page.locator("#proposed-count")).to_have_text("3 posts")  # the head follows
     expect(page.get_by_label("Text of post 1")).to_have_value(re.compile(r"in her coat\.$"))
     expect(page.get_by_label("Text of post 3")).to_have_value(re.compile(r"^cass shook out"))
 

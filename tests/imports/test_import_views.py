@@ -77,6 +77,8 @@ def test_htmx_actions_return_the_proposal_fragment(as_alice, ivy, hale):
     assert response.status_code == 200
     assert response.content.lstrip().startswith(b'<form method="post" id="proposal"')
     assert b"<html" not in response.content
+    # The page head's count is swapped in beside the form, out of band.
+    assert b'<span id="proposed-count" hx-swap-oob="true">2 posts</span>' in response.content
     pending.refresh_from_db()
     assert len(pending.posts) == 2
 
@@ -89,6 +91,10 @@ def test_htmx_actions_return_the_proposal_fragment(as_alice, ivy, hale):
     pending.refresh_from_db()
     assert len(pending.posts) == 3
     assert pending.posts[2]["text"].startswith("ivy laughed")
+    assert b'<span id="proposed-count" hx-swap-oob="true">3 posts</span>' in response.content
+    # A whole page has the count without the out-of-band mark.
+    page = as_alice.get(pending.get_absolute_url()).content
+    assert b'<span id="proposed-count">3 posts</span>' in page
 
 
 def test_a_bad_action_is_a_message_not_an_error(as_alice, ivy, hale):
