@@ -258,3 +258,23 @@ def test_forum_subject_lines_are_chrome_not_prose():
 def test_a_lone_re_line_in_prose_stays_prose():
     text = "Re: the boat, she had nothing to say.\nWren Adair lit the lamp."
     assert propose(text, [WREN, COLE]).posts[0].text.startswith("Re: the boat")
+
+
+def test_muses_sharing_a_pronoun_among_three_are_never_sure_by_point_of_view():
+    from tandem.imports.splitter import UNSURE_BELOW
+
+    bram = MuseNames(key="bram", name="bram", pronouns="he/him")
+    text = "\n\n".join(
+        [
+            "juniper drags the crate across the loading bay and swears at it twice. she has "
+            "been up since four and it shows in the way she sits down on it, all at once.",
+            "bram watches her from the harbourmaster's window with his coffee going cold. he "
+            "has seen her sit like that before, the winter the boat went down.",
+            "sorrel comes down the steps with two paper bags. she does not say good morning; "
+            "she holds one bag out to juniper and waits until she takes it.",
+        ]
+    )
+    posts = propose(text, [JUNIPER, SORREL, bram]).posts
+    assert [p.muse_key for p in posts] == ["juniper", "bram", "sorrel"]
+    sure = {p.muse_key: p.confidence >= UNSURE_BELOW for p in posts}
+    assert sure == {"juniper": False, "bram": True, "sorrel": False}

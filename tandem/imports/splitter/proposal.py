@@ -44,6 +44,10 @@ SPLIT_TEMPERATURE = 2.5  # margin (points) over which split confidence goes 0.5 
 HEADER_CONFIDENCE = 0.98
 #: Below this, a post's muse or its first line is shown as "unsure — check" for review.
 UNSURE_BELOW = 0.6
+#: The most a post found by point of view may be sure of its muse when that muse shares
+#: its pronoun with another in a thread of three or more: there names alone tell them
+#: apart, and the samples show a third of such "sure" posts wrong (below UNSURE_BELOW).
+CROWDED_PRONOUN_CONFIDENCE = 0.55
 
 
 def _segment_text(text: str, segment: _Segment) -> str:
@@ -130,6 +134,13 @@ def _explicit_post(text: str, segment: _Segment, cast: _Cast) -> ProposedPost:
     )
 
 
+def _pronoun_is_crowded(cast: _Cast, muse: int) -> bool:
+    """Whether, among three or more muses, another shares this muse's subject pronoun."""
+    return len(cast.muses) >= 3 and any(
+        muse in sharing and len(sharing) > 1 for sharing in cast.pronoun_to_muses.values()
+    )
+
+
 def _pov_posts(text: str, segment: _Segment, cast: _Cast) -> list[ProposedPost]:
     """Posts found by change of point of view within one stretch of prose."""
     state = _Scan()
@@ -161,6 +172,8 @@ def _pov_posts(text: str, segment: _Segment, cast: _Cast) -> list[ProposedPost]:
             confidence = min(
                 _attribution(totals, state_index), _logistic(-doubt, SPLIT_TEMPERATURE)
             )
+            if _pronoun_is_crowded(cast, state_index):
+                confidence = min(confidence, CROWDED_PRONOUN_CONFIDENCE)
         elif totals[state_index] > 0:
             named = state.spelling[strangers[state_index - len(cast.muses)]]
         split_confidence = 1.0
