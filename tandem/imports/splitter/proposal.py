@@ -134,6 +134,25 @@ def _explicit_post(text: str, segment: _Segment, cast: _Cast) -> ProposedPost:
     )
 
 
+def _losing_splits_folded(
+    runs: list[list[int]], emissions: list[list[float]], penalties: list[float]
+) -> list[list[int]]:
+    """The runs, with any that the segmentation is better off without folded into the run
+    before. The search only cuts where it gains, but moving a unit with no evidence to
+    the post it closes (``_runs``) can leave a short run that no longer earns its cuts."""
+    number = 1
+    while number < len(runs):
+        if _split_gain(runs, number, emissions, penalties) > 0:
+            number += 1
+            continue
+        previous, folded = runs[number - 1], runs.pop(number)
+        previous[1] = folded[1]
+        if number < len(runs) and runs[number][2] == previous[2]:
+            previous[1] = runs.pop(number)[1]
+        number = max(1, number - 1)
+    return runs
+
+
 def _pronoun_is_crowded(cast: _Cast, muse: int) -> bool:
     """Whether, among three or more muses, another shares this muse's subject pronoun."""
     return len(cast.muses) >= 3 and any(
@@ -159,7 +178,9 @@ def _pov_posts(text: str, segment: _Segment, cast: _Cast) -> list[ProposedPost]:
             )
         ]
     penalties = _penalties(units, emissions)
-    runs = _runs(_viterbi(emissions, penalties)[0], emissions, units)
+    runs = _losing_splits_folded(
+        _runs(_viterbi(emissions, penalties)[0], emissions, units), emissions, penalties
+    )
     posts = []
     for number, (first, end, state_index) in enumerate(runs):
         totals = [sum(row[s] for row in emissions[first:end]) for s in range(len(emissions[0]))]
