@@ -1,4 +1,6 @@
-"""The thread JSON document (``format: "tandem-thread"``) as pydantic models.
+"""Tandem's restorable documents as pydantic models: the thread JSON
+(``format: "tandem-thread"``) and an account backup's ``manifest.json``
+(``"tandem-backup"``) and ``account.json`` (``"tandem-account"``).
 
 One declaration serves three purposes: ``restore`` validates files through these models,
 the JSON Schema published in docs/export-schema.md is generated from them (a test keeps the
@@ -7,8 +9,11 @@ reads ("The thread file, post #3: “word_count” should be a whole number.").
 
 The models check shape and values: types, lengths (taken from the Django model fields the
 values end up in, so a file is refused before the database would refuse it), choices and
-dates. Whether references point at something the document defines ("a post's muse is one
-of the file's muses") is checked by ``restore`` after validation, on the typed models.
+dates. Every document first checks its ``format`` and ``schema_version``, so a file of
+another kind or from a newer Tandem is refused with one sentence saying so. Whether
+references point at something the document defines ("a post's muse is one of the file's
+muses", "a muse's avatar is in the zip") is checked by ``restore`` after validation, on the
+typed models.
 
 Validation is strict -- ``"3"`` is not a number and ``1`` is not text -- as the reader was
 before these models. Keys a model does not know are ignored, not refused: the version
@@ -16,11 +21,14 @@ policy promises that purely informational additions keep the schema version, so 
 reader must accept a newer file that carries them.
 """
 
+import functools
 import json
 import re
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+import zoneinfo
+from datetime import UTC, datetime, time
+from typing import Annotated, Any, ClassVar, Literal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from pydantic import (
     AfterValidator,
@@ -37,9 +45,11 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from tandem.accounts.models import User
+from tandem.accounts.models import ReadingFont, ReadingSize, Theme, User
 from tandem.exports.archive import SCHEMA_VERSION, THREAD_FORMAT
-from tandem.muses.models import Muse, hex_colour
+from tandem.exports.backup import ACCOUNT_FORMAT, BACKUP_FORMAT, BACKUP_SCHEMA_VERSION
+from tandem.muses.models import Muse, MuseIcon, hex_colour
+from tandem.notifications.models import Channel, Kind
 from tandem.threads.models import (
     Rating,
     Status,
@@ -51,20 +61,37 @@ from tandem.threads.models import (
     Visibility,
     Warning,
 )
+from tandem.tracking.models import TrackedThread, Turn
+from tandem.tracking.services import MAX_TRACKED_PER_WRITER
 
 __all__ = [
     "MAX_INTEGER",
     "MAX_NESTING",
+    "PUBLISHED_SCHEMAS",
+    "AccountDocument",
+    "BackupManifest",
+    "DraftRecord",
+    "IconRecord",
+    "ManifestFile",
     "MuseFields",
     "MuseRecord",
+    "NotificationRecord",
     "OocRecord",
+    "OtherMuseRecord",
+    "OwnMuseRecord",
     "ParticipantRecord",
     "PostRecord",
+    "PreferencesRecord",
+    "ProfileRecord",
     "RevisionRecord",
     "ThreadDocument",
+    "ThreadEntry",
     "ThreadHead",
+    "ThreadStateRecord",
+    "TrackedRecord",
     "TurnEventRecord",
     "WriterRecord",
+    "is_safe_path",
     "json_schema_text",
     "validation_problem",
 ]
@@ -197,12 +224,150 @@ Colour = Annotated[str, StringConstraints(pattern=hex_colour.regex.pattern)]
 CardData = Annotated[dict[str, Any], AfterValidator(_plain_json)]
 
 
+def _wall_time(value: Any) -> time:
+    # Quiet hours are wall-clock times in the writer's own zone, never offset times.
+    parsed = None
+    if isinstance(value, str):
+        try:
+            parsed = time.fromisoformat(value)
+        except ValueError:
+            parsed = None
+    if parsed is None or parsed.tzinfo is not None:
+        raise PydanticCustomError("tandem_time", "should be a time like 22:30:00")
+    return parsed
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _known_zone(value: str) -> str:
+    if value not in _time_zones():
+        raise PydanticCustomError(
+            "tandem_time_zone",
+            "is not a time zone Tandem knows: “{zone}”",
+            {"zone": value[:60]},
+        )
+    return value
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def is_safe_path(name: str) -> bool:
+    """A relative POSIX path that stays inside wherever it is unpacked."""
+    return not (
+        not name
+        or len(name) > 255
+        or "\\" in name
+        or ":" in name  # drive letters, and NTFS alternate streams
+        or _DRIVE.match(name)
+        or name.startswith("/")
+        or any(ord(char) < 32 for char in name)
+        or any(part in ("", ".", "..") for part in name.split("/"))
+    )
+
+
+def _safe_path(value: str) -> str:
+    if not is_safe_path(value) or value == "manifest.json":
+        raise PydanticCustomError(
+            "tandem_unsafe_path",
+            "is not a safe file name inside a backup: {name}",
+            {"name": repr(value[:80])},
+        )
+    return value
+
+
+WallTime = Annotated[time, BeforeValidator(_wall_time)]
+TimeZone = Annotated[_text(required=True), AfterValidator(_known_zone)]
+#: A file in the backup zip, as the manifest lists it.
+SafePath = Annotated[_text(required=True), AfterValidator(_safe_path)]
+#: A file in the backup zip that a document names; whether it is there is checked later.
+MediaPath = Key
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+def _at_most(limit: int, what: str, whose: str) -> Any:
+    """A list of at most ``limit`` items, counted before any item is read."""
+
+    def count_first(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if isinstance(value, list) and len(value) > limit:
+            raise PydanticCustomError(
+                "tandem_too_many",
+                "holds {count} {what}; {whose} keeps at most {limit}",
+                {"count": f"{len(value):,}", "what": what, "whose": whose, "limit": f"{limit:,}"},
+            )
+        return handler(value)
+
+    return [Field(max_length=limit), WrapValidator(count_first)]
+
+
 # ============================================================================ the models
 
 
 class _Record(BaseModel):
     # Strict: JSON's types as written, no coercion. Unknown keys ignored (module docstring).
     model_config = ConfigDict(strict=True, frozen=True, extra="ignore")
+
+
+#: What each kind of document is called when a file of another kind is given.
+_FORMAT_NAMES = {
+    THREAD_FORMAT: "a thread export",
+    BACKUP_FORMAT: "the manifest of an account backup",
+    ACCOUNT_FORMAT: "the account file of an account backup",
+}
+
+
+class _Document(_Record):
+    """A whole file. Its ``format`` and ``schema_version`` are checked before anything
+    else, so a file of another kind or from a newer Tandem gets one sentence saying so."""
+
+    document_format: ClassVar[str]
+    newest_version: ClassVar[int]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _header(cls, data: Any) -> Any:
+        expected = cls.document_format
+        if not isinstance(data, dict) or "format" not in data:
+            raise PydanticCustomError(
+                "tandem_document",
+                "is not a Tandem file: it does not say which format it is (no “format” field)",
+            )
+        found = data["format"]
+        if not isinstance(found, str):
+            raise PydanticCustomError(
+                "tandem_document", "is not a Tandem file: its “format” is not text"
+            )
+        if found != expected:
+            if expected == THREAD_FORMAT and found in (BACKUP_FORMAT, ACCOUNT_FORMAT):
+                raise PydanticCustomError(
+                    "tandem_document",
+                    "is {name}; restore the whole backup .zip instead",
+                    {"name": _FORMAT_NAMES[found]},
+                )
+            raise PydanticCustomError(
+                "tandem_document",
+                "is not {name}: its format is “{found}”, not “{expected}”",
+                {"name": _FORMAT_NAMES[expected], "found": found[:40], "expected": expected},
+            )
+        version = data.get("schema_version")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise PydanticCustomError("tandem_document", "has no valid “schema_version”")
+        if version > cls.newest_version:
+            raise PydanticCustomError(
+                "tandem_newer",
+                "This file was written by a newer Tandem (schema {version}); this instance "
+                "reads schema {newest}. Upgrade Tandem to restore it",
+                {"version": version, "newest": cls.newest_version},
+            )
+        return cls._upgraded(data, version)
+
+    @classmethod
+    def _upgraded(cls, data: dict[str, Any], version: int) -> dict[str, Any]:
+        """An older version's document as the current version has it."""
+        return data
 
 
 class WriterRecord(_Record):
@@ -320,13 +485,15 @@ class ThreadHead(_Record):
     owner: Ref
 
 
-class ThreadDocument(_Record):
+class ThreadDocument(_Document):
     """One thread, everything needed to rebuild it on another Tandem."""
 
     model_config = ConfigDict(
         title="Tandem thread JSON",
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
     )
+    document_format = THREAD_FORMAT
+    newest_version = SCHEMA_VERSION
 
     format: Literal[THREAD_FORMAT]  # type: ignore[valid-type]
     # A reader takes every version up to its own (docs/export-schema.md, version policy).
@@ -345,9 +512,202 @@ class ThreadDocument(_Record):
     ooc: list[OocRecord] = Field(default_factory=list)
 
 
-def json_schema_text() -> str:
-    """The JSON Schema of thread JSON as docs/export-schema.md publishes it."""
-    return json.dumps(ThreadDocument.model_json_schema(), ensure_ascii=False, indent=2)
+# ============================================================================ account backup
+
+
+class ManifestFile(_Record):
+    """A file in the zip, with what it must hash to."""
+
+    path: SafePath
+    sha256: Sha256 = Field(description="Of the file's bytes, in lowercase hex.")
+    size: Count = Field(description="In bytes, uncompressed.")
+
+
+class BackupManifest(_Document):
+    """manifest.json: every other file of the zip with its checksum; written last."""
+
+    model_config = ConfigDict(
+        title="Tandem account backup: manifest.json",
+        json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
+    )
+    document_format = BACKUP_FORMAT
+    newest_version = BACKUP_SCHEMA_VERSION
+
+    format: Literal[BACKUP_FORMAT]  # type: ignore[valid-type]
+    schema_version: _whole_number(1, BACKUP_SCHEMA_VERSION)
+    exported_at: Timestamp | None = None
+    generator: Text | None = None
+    username: Key = Field(description="Whose backup this is.")
+    files: list[ManifestFile]
+
+
+class ProfileRecord(_Record):
+    """The writer's account. No password hash."""
+
+    username: _text_of(User, "username", required=True)
+    email: _text_of(User, "email")
+    display_name: _text_of(User, "display_name")
+    first_name: _text_of(User, "first_name")
+    last_name: _text_of(User, "last_name")
+    time_zone: TimeZone = Field(description="An IANA name, like Europe/Berlin.")
+    bio: _text_of(User, "bio")
+    date_joined: Timestamp
+
+
+class NotificationRecord(_Record):
+    """The writer's notification preferences."""
+
+    channels: dict[_choice(Kind), list[_choice(Channel)]]
+    daily_digest: bool
+    quiet_hours_start: WallTime | None
+    quiet_hours_end: WallTime | None
+    reminder_days: _whole_number(0, 32767) | None
+
+
+class PreferencesRecord(_Record):
+    theme: _choice(Theme)
+    reading_font: _choice(ReadingFont)
+    reading_size: _choice(ReadingSize)
+    notifications: NotificationRecord | None = Field(description="null if never set.")
+
+
+class IconRecord(_Record):
+    """A muse icon: its keywords and its picture's path in the zip."""
+
+    keywords: _text_of(MuseIcon, "keywords", required=True)
+    created_at: Timestamp
+    image: MediaPath
+
+
+class OwnMuseRecord(MuseFields):
+    """One of the writer's own muses, keyed "muse-1", "muse-2"… oldest first."""
+
+    key: Key
+    created_at: Timestamp
+    archived_at: Timestamp | None
+    avatar: MediaPath | None
+    icons: list[IconRecord]
+
+
+class OtherMuseRecord(_Record):
+    """A partner's muse met in the threads, keyed "other-1"…; its words are in the thread
+    files, here are only its pictures."""
+
+    key: Key
+    name: Text | None = Field(default=None, description="Informational, for people reading.")
+    writer: Key
+    avatar: MediaPath | None
+    icons: list[IconRecord]
+
+
+class ThreadStateRecord(_Record):
+    """The writer's own flags on a thread."""
+
+    is_pinned: bool
+    is_muted: bool
+    last_read_number: Count
+    remind_after_days: _whole_number(1, 365) | None
+
+
+class ThreadEntry(_Record):
+    """One thread file of the backup."""
+
+    file: Key
+    muses: dict[Ref, Ref] = Field(
+        description="Thread-local muse ref → muse key, so a muse in two threads is one muse."
+    )
+    state: ThreadStateRecord | None
+
+
+class DraftRecord(_Record):
+    """A reply in progress; one per thread."""
+
+    thread: Ref = Field(description="The thread's file.")
+    muse: Ref | None = Field(description="Own muse key.")
+    icon: Text | None = Field(description="Icon keywords.")
+    body: Text
+    updated_at: Timestamp
+
+
+class TrackedRecord(_Record):
+    """A thread the writer keeps elsewhere: a private note of a roleplay on another site."""
+
+    title: _text_of(TrackedThread, "title", required=True)
+    url: _text_of(TrackedThread, "url")
+    site: _text_of(TrackedThread, "site")
+    partner: _text_of(TrackedThread, "partner")
+    muse: Ref | None = Field(description="Own muse key; never a partner's.")
+    tags: _text_of(TrackedThread, "tags")
+    turn: _choice(Turn)
+    turn_since: Timestamp
+    # The model's rule (1 or more) up to what its small integer column holds; null means
+    # the writer's usual reminder.
+    remind_after_days: _whole_number(1, 32767) | None
+    notes: _text_of(TrackedThread, "notes")
+    archived_at: Timestamp | None
+    created_at: Timestamp
+    converted_to: Ref | None = Field(description="The thread file its text moved to.")
+
+    @model_validator(mode="after")
+    def _web_link(self) -> "TrackedRecord":
+        if self.url:
+            try:
+                # The model's own link rule, checked here so the file is refused unopened.
+                TrackedThread._meta.get_field("url").run_validators(self.url)
+            except DjangoValidationError:
+                raise PydanticCustomError(
+                    _RULE,
+                    "“{url}” is not a web link like https://example.com/",
+                    {"url": self.url[:80]},
+                ) from None
+        return self
+
+
+class AccountDocument(_Document):
+    """account.json: the writer's profile, preferences, muses, threads, drafts and the
+    threads they keep elsewhere."""
+
+    model_config = ConfigDict(
+        title="Tandem account backup: account.json",
+        json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
+    )
+    document_format = ACCOUNT_FORMAT
+    newest_version = BACKUP_SCHEMA_VERSION
+
+    format: Literal[ACCOUNT_FORMAT]  # type: ignore[valid-type]
+    schema_version: _whole_number(1, BACKUP_SCHEMA_VERSION)
+    exported_at: Timestamp | None = None
+    generator: Text | None = None
+    profile: ProfileRecord
+    preferences: PreferencesRecord
+    muses: list[OwnMuseRecord]
+    other_muses: list[OtherMuseRecord]
+    threads: list[ThreadEntry]
+    drafts: list[DraftRecord]
+    tracked: Annotated[
+        list[TrackedRecord],
+        *_at_most(MAX_TRACKED_PER_WRITER, "threads kept elsewhere", "a writer"),
+    ] = Field(description="Required from schema 2.")
+
+    @classmethod
+    def _upgraded(cls, data: dict[str, Any], version: int) -> dict[str, Any]:
+        # Schema 1 backups were written before threads kept elsewhere were backed up.
+        if version < 2 and "tracked" not in data:
+            return {**data, "tracked": []}
+        return data
+
+
+#: The documents docs/export-schema.md publishes, by the heading of their section.
+PUBLISHED_SCHEMAS: dict[str, type[BaseModel]] = {
+    "JSON Schema": ThreadDocument,
+    "JSON Schema of manifest.json": BackupManifest,
+    "JSON Schema of account.json": AccountDocument,
+}
+
+
+def json_schema_text(model: type[BaseModel] = ThreadDocument) -> str:
+    """The JSON Schema of a document as docs/export-schema.md publishes it."""
+    return json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2)
 
 
 # ============================================================================ error messages
@@ -361,9 +721,25 @@ _ITEM_NOUNS = {
     "revisions": "revision",
     "turn_events": "turn event",
     "ooc": "OOC message",
+    # account backups
+    "files": "file",
+    "icons": "icon",
+    "other_muses": "partner muse",
+    "threads": "thread",
+    "drafts": "draft",
+    "tracked": "thread kept elsewhere",
 }
 #: What a value outside a fixed set is called, in a list or as a key: "unknown warning “x”".
-_VALUE_NOUNS = {"warnings": "warning", "tag_categories": "kind of tag"}
+_VALUE_NOUNS = {
+    "warnings": "warning",
+    "tag_categories": "kind of tag",
+    "channels": "notification kind",
+}
+#: What a text that does not match its pattern should be, by its key.
+_PATTERNS = {
+    "accent_colour": "a colour like #7a3e9d",
+    "sha256": "a sha256 checksum (64 digits and letters a–f)",
+}
 
 _PREDICATES = {
     "model_type": "should be a JSON object",
@@ -421,6 +797,12 @@ def _sentence(error: ErrorDetails, label: str, document: Any) -> str:
     loc, kind = tuple(error["loc"]), error["type"]
     if kind == "missing":
         return f"{_place(label, loc[:-1], document, whole=True)} has no “{loc[-1]}”."
+    if kind == "tandem_newer":  # a whole sentence, whichever file it is
+        return f"{error['msg']}."
+    if kind == "tandem_document":  # said of the whole file
+        return f"{_place(label, loc, document, whole=True)} {error['msg']}."
+    if kind == "tandem_too_many":  # said of the object holding the list
+        return f"{_place(label, loc[:-1], document, whole=True)} {error['msg']}."
     if kind == "literal_error" and loc and (loc[-1] == "[key]" or isinstance(loc[-1], int)):
         # A value from a fixed set, in a list or as a key: say which value is unknown.
         field = loc[-3] if loc[-1] == "[key]" else loc[-2]
@@ -439,8 +821,8 @@ def _sentence(error: ErrorDetails, label: str, document: Any) -> str:
     if kind == "string_too_long":
         length, limit = len(error["input"]), error["ctx"]["max_length"]
         return f"{where} is {length:,} characters; at most {limit:,} fit."
-    if kind == "string_pattern_mismatch" and loc[-1] == "accent_colour":
-        return f"{where} is not a colour like #7a3e9d: “{str(error['input'])[:40]}”."
+    if kind == "string_pattern_mismatch" and loc[-1] in _PATTERNS:
+        return f"{where} is not {_PATTERNS[loc[-1]]}: “{str(error['input'])[:40]}”."
     if kind in _PREDICATES:
         return f"{where} {_PREDICATES[kind]}."
     if kind.startswith("tandem_"):
@@ -452,7 +834,8 @@ def _sentence(error: ErrorDetails, label: str, document: Any) -> str:
 def validation_problem(error: ValidationError, label: str, document: Any) -> str:
     """The first problem pydantic found, as a sentence that says where it is.
 
-    ``label`` names the file ("The thread file", "threads/thread-0002.json") and
+    ``label`` names the file ("The thread file", "threads/thread-0002.json",
+    "account.json") and
     ``document`` is the JSON that was validated (posts are named by their number in it).
     Errors come in field order, writers first, then in document order.
     """

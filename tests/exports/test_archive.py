@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tandem.accounts.models import User
-from tandem.exports import restore as restore_module
 from tandem.exports.archive import SCHEMA_VERSION, dump_json, thread_to_json
 from tandem.exports.restore import RestoreError, ThreadFile, read_restore_file, restore
+from tandem.exports.restore import reading as restore_module
 from tandem.muses.models import Muse
 from tandem.muses.services import icon_add
 from tandem.threads.models import Participant, Post, Thread, TurnEvent

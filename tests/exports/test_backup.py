@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -18,10 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tandem.accounts.models import User
-from tandem.exports import restore as restore_module
 from tandem.exports.archive import dump_json
 from tandem.exports.backup import write_account_backup
 from tandem.exports.restore import BackupFile, RestoreError, read_restore_file, restore
+from tandem.exports.restore import reading as restore_module
+from tandem.exports.schema import AccountDocument, BackupManifest
 from tandem.muses.models import Muse, MuseIcon
 from tandem.muses.services import icon_add, muse_archive, muse_update
 from tandem.notifications.models import NotificationSettings
@@ -29,9 +31,11 @@ from tandem.notifications.services import preferences_update
 from tandem.threads import services
 from tandem.threads.models import Post, Thread, ThreadWriterState
 from tandem.threads.services import cached_turn_state, replayed_turn_state
+from tandem.tracking import services as tracking
 from tandem.writing.models import Draft
 from tandem.writing.services import draft_save
 from tests.exports.conftest import ODD_VALUES, json_paths, png, say, wipe_everything
+from tests.exports.test_export_schema import keys
 from tests.fast_hashing import FAST_HASHERS
 
 pytestmark = pytest.mark.django_db
@@ -469,3 +473,144 @@ def test_mutated_account_files_are_refused_or_restored_never_crash(full_account)
             transaction.set_rollback(True)
 
     check()
+
+
+# ---------------------------------------------------------------------------- the models
+
+
+def test_the_backup_models_describe_exactly_what_a_backup_writes(full_account):
+    tracking.tracked_create(
+        writer=full_account, title="Elsewhere", url="https://example.test/t/1", muse=None
+    )
+    files = unzip(backup(full_account))
+    for name, model in (("manifest.json", BackupManifest), ("account.json", AccountDocument)):
+        data = json.loads(files[name])
+        # Unknown keys are ignored on reading, so a key backup.py wrote that no model has
+        # would pass unseen: compare what the models kept with what was written.
+        dumped = model.model_validate(data).model_dump(mode="json", exclude_unset=True)
+        assert keys(dumped) == keys(data), name
+    account = json.loads(files["account.json"])
+    assert account["tracked"] and account["drafts"] and account["other_muses"]
+    assert account["preferences"]["notifications"] is not None
+
+
+def edit(name: str, change) -> Callable[[dict[str, bytes]], None]:
+    def apply(files: dict[str, bytes]) -> None:
+        document = json.loads(files[name])
+        change(document)
+        files[name] = dump_json(document)
+
+    return apply
+
+
+def muse_one_of_thread_one(account: dict) -> None:
+    account["threads"][0]["muses"].pop("m1")
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (
+            lambda a: a["profile"].update(time_zone="Mars/Olympus"),
+            r"^account\.json, profile: “time_zone” is not a time zone Tandem knows: "
+            r"“Mars/Olympus”\.$",
+        ),
+        (
+            lambda a: a["preferences"]["notifications"]["channels"].update(nonsense=["in_app"]),
+            r"^account\.json, preferences, notifications, channels: unknown notification kind "
+            r"“nonsense”\.$",
+        ),
+        (
+            lambda a: a["preferences"]["notifications"].update(quiet_hours_start="22:30+01:00"),
+            r"^account\.json, preferences, notifications: “quiet_hours_start” should be a time "
+            r"like 22:30:00\.$",
+        ),
+        (
+            lambda a: a["preferences"].update(theme="neon"),
+            r"^account\.json, preferences: “theme” should be one of system, light, dark\.$",
+        ),
+        (
+            lambda a: a["muses"][0]["icons"][0].update(keywords=" "),
+            r"^account\.json, muse 1, icon 1: “keywords” is empty\.$",
+        ),
+        (
+            lambda a: a["muses"][0].update(avatar="media/nowhere.webp"),
+            r"^account\.json, muse 1: the picture “media/nowhere\.webp” is not in the backup\.$",
+        ),
+        (
+            muse_one_of_thread_one,
+            r"^account\.json does not say which muse m1 of threads/thread-0001\.json is\.$",
+        ),
+        (
+            lambda a: a["threads"][0]["state"].update(last_read_number="3"),
+            r"^account\.json, thread 1, state: “last_read_number” should be a whole number\.$",
+        ),
+        (
+            lambda a: a["other_muses"][0].update(key="muse-1"),
+            r"^account\.json, partner muse 1: the muse key “muse-1” is used twice\.$",
+        ),
+        (
+            lambda a: a["drafts"][0].update(thread="threads/x.json"),
+            r"^account\.json, draft 1 refers to thread file “threads/x\.json”, which the file "
+            r"does not list\.$",
+        ),
+        (
+            lambda a: a.update(format="tandem-thread"),
+            r"^account\.json is not the account file of an account backup: its format is "
+            r"“tandem-thread”, not “tandem-account”\.$",
+        ),
+        (
+            lambda a: a.update(schema_version=3),
+            r"^This file was written by a newer Tandem \(schema 3\); this instance reads "
+            r"schema 2\. Upgrade Tandem to restore it\.$",
+        ),
+        (
+            lambda a: a["profile"].update(username="zed"),
+            r"^manifest\.json is for “alice” but account\.json for “zed”\.$",
+        ),
+        (lambda a: a.pop("profile"), r"^account\.json has no “profile”\."),
+    ],
+)
+def test_bad_account_files_are_refused_with_a_sentence(full_account, change, match):
+    files = unzip(backup(full_account))
+    edit("account.json", change)(files)
+    with pytest.raises(RestoreError, match=match):
+        read_restore_file(rezip(files))
+
+
+def test_an_account_file_that_is_no_object_is_no_tandem_file(full_account):
+    files = unzip(backup(full_account))
+    files["account.json"] = b"[1, 2]"
+    with pytest.raises(RestoreError, match=r"^account\.json is not a Tandem file"):
+        read_restore_file(rezip(files))
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (
+            lambda m: m["files"][0].update(sha256="XYZ"),
+            r"^manifest\.json, file 1: “sha256” is not a sha256 checksum",
+        ),
+        (
+            lambda m: m["files"][0].update(path="../evil"),
+            r"^manifest\.json, file 1: “path” is not a safe file name inside a backup: "
+            r"'\.\./evil'\.$",
+        ),
+        (
+            lambda m: m["files"].append(dict(m["files"][0])),
+            r"^manifest\.json: file “account\.json” appears twice\.$",
+        ),
+        (
+            lambda m: m["files"][0].update(size=-1),
+            r"^manifest\.json, file 1: “size” should be between 0 and 2,147,483,647\.$",
+        ),
+        (lambda m: m.pop("username"), r"^manifest\.json has no “username”\.$"),
+        (lambda m: m.update(files={}), r"^manifest\.json: “files” should be a list\.$"),
+    ],
+)
+def test_bad_manifests_are_refused_with_a_sentence(full_account, change, match):
+    files = unzip(backup(full_account))
+    edit("manifest.json", change)(files)
+    with pytest.raises(RestoreError, match=match):
+        read_restore_file(rezip(files, manifest=False))

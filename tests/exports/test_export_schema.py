@@ -1,9 +1,12 @@
-"""The JSON Schema published in docs/export-schema.md is the one the models generate.
+"""The JSON Schemas published in docs/export-schema.md are the ones the models generate.
 
-restore validates thread JSON with the pydantic models in tandem/exports/schema.py, and the
-doc's "JSON Schema" section shows ``ThreadDocument.model_json_schema()``. This test
-regenerates the schema and compares, so a change to the models that is not published fails.
-To publish one: ``TANDEM_UPDATE_SCHEMA_DOC=1`` with this test rewrites the doc's block.
+restore validates thread JSON, and a backup's manifest.json and account.json, with the
+pydantic models in tandem/exports/schema.py; the doc has a section for each
+(``PUBLISHED_SCHEMAS``: "JSON Schema" shows ``ThreadDocument.model_json_schema()``, "JSON
+Schema of manifest.json" ``BackupManifest``'s, "JSON Schema of account.json"
+``AccountDocument``'s). This test regenerates each schema and compares, so a change to the
+models that is not published fails. To publish one: ``TANDEM_UPDATE_SCHEMA_DOC=1`` with this
+test rewrites the doc's blocks.
 """
 
 from __future__ import annotations
@@ -16,30 +19,60 @@ from pathlib import Path
 import pytest
 
 from tandem.exports.archive import dump_json, thread_to_json
-from tandem.exports.schema import ThreadDocument, json_schema_text
+from tandem.exports.schema import PUBLISHED_SCHEMAS, ThreadDocument, json_schema_text
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "export-schema.md"
-# The first ```json block after the section heading.
-SCHEMA_BLOCK = re.compile(r"(^## JSON Schema\n.*?^```json\n)(.*?)(^```$)", re.M | re.S)
 
 
-def published_schema() -> str:
-    match = SCHEMA_BLOCK.search(DOC.read_text(encoding="utf-8"))
-    assert match, f"{DOC.name} has no “## JSON Schema” section with a ```json block"
+def schema_block(heading: str) -> re.Pattern[str]:
+    """The first ```json block after the section heading."""
+    return re.compile(rf"(^## {re.escape(heading)}\n.*?^```json\n)(.*?)(^```$)", re.M | re.S)
+
+
+def published_schema(heading: str = "JSON Schema") -> str:
+    match = schema_block(heading).search(DOC.read_text(encoding="utf-8"))
+    assert match, f"{DOC.name} has no “## {heading}” section with a ```json block"
     return match.group(2)
 
 
-def test_the_published_schema_is_the_generated_one():
-    generated = json_schema_text() + "\n"
+@pytest.mark.parametrize("heading", list(PUBLISHED_SCHEMAS))
+def test_the_published_schema_is_the_generated_one(heading):
+    generated = json_schema_text(PUBLISHED_SCHEMAS[heading]) + "\n"
     if os.environ.get("TANDEM_UPDATE_SCHEMA_DOC") == "1":
         text = DOC.read_text(encoding="utf-8")
-        match = SCHEMA_BLOCK.search(text)
-        assert match, f"{DOC.name} has no “## JSON Schema” section with a ```json block"
+        match = schema_block(heading).search(text)
+        assert match, f"{DOC.name} has no “## {heading}” section with a ```json block"
         DOC.write_text(text[: match.start(2)] + generated + text[match.end(2) :], "utf-8")
-    assert published_schema() == generated, (
+    assert published_schema(heading) == generated, (
         f"docs/{DOC.name} is out of date with tandem/exports/schema.py; run this test with "
         "TANDEM_UPDATE_SCHEMA_DOC=1 to publish the models' schema."
     )
+
+
+def test_the_thread_schema_is_still_published_as_it_was():
+    # The default of json_schema_text, for callers from before backups had models.
+    assert json_schema_text() == json_schema_text(ThreadDocument)
+    assert PUBLISHED_SCHEMAS["JSON Schema"] is ThreadDocument
+
+
+def test_the_published_backup_schemas_are_json_with_every_part_of_a_document():
+    manifest = json.loads(published_schema("JSON Schema of manifest.json"))
+    assert manifest["title"] == "Tandem account backup: manifest.json"
+    assert set(manifest["required"]) == {"format", "schema_version", "username", "files"}
+    account = json.loads(published_schema("JSON Schema of account.json"))
+    assert account["title"] == "Tandem account backup: account.json"
+    assert set(account["required"]) == {
+        "format",
+        "schema_version",
+        "profile",
+        "preferences",
+        "muses",
+        "other_muses",
+        "threads",
+        "drafts",
+        "tracked",
+    }
+    assert account["properties"]["tracked"]["maxItems"] == 1000
 
 
 def test_the_published_schema_is_json_with_every_part_of_a_document():
