@@ -1,7 +1,7 @@
 """The JSON Schemas published in docs/export-schema.md are the ones the models generate.
 
 restore validates thread JSON, and a backup's manifest.json and account.json, with the
-pydantic models in tandem/exports/schema.py; the doc has a section for each
+pydantic models in tandem/exports/schema/; the doc has a section for each
 (``PUBLISHED_SCHEMAS``: "JSON Schema" shows ``ThreadDocument.model_json_schema()``, "JSON
 Schema of manifest.json" ``BackupManifest``'s, "JSON Schema of account.json"
 ``AccountDocument``'s). This test regenerates each schema and compares, so a change to the
@@ -44,7 +44,7 @@ def test_the_published_schema_is_the_generated_one(heading):
         assert match, f"{DOC.name} has no “## {heading}” section with a ```json block"
         DOC.write_text(text[: match.start(2)] + generated + text[match.end(2) :], "utf-8")
     assert published_schema(heading) == generated, (
-        f"docs/{DOC.name} is out of date with tandem/exports/schema.py; run this test with "
+        f"docs/{DOC.name} is out of date with tandem/exports/schema/; run this test with "
         "TANDEM_UPDATE_SCHEMA_DOC=1 to publish the models' schema."
     )
 
