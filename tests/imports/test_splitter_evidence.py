@@ -278,3 +278,21 @@ def test_muses_sharing_a_pronoun_among_three_are_never_sure_by_point_of_view():
     assert [p.muse_key for p in posts] == ["juniper", "bram", "sorrel"]
     sure = {p.muse_key: p.confidence >= UNSURE_BELOW for p in posts}
     assert sure == {"juniper": False, "bram": True, "sorrel": False}
+
+
+@pytest.mark.parametrize(
+    "opening",
+    ["Commander Ilya Reyes", "Commander Reyes", "Reyes", "Cmdr. Reyes", "I. Reyes", "ilya"],
+)
+def test_a_titled_surnamed_or_initialled_name_is_the_muse(opening: str):
+    reyes = MuseNames(key="reyes", name="Ilya Reyes", pronouns="he/him")
+    cole = MuseNames(key="cole", name="Hana Cole", pronouns="she/her")
+    text = (
+        "Prof. Cole set the tray down on the only clear corner of the desk and waited for "
+        "him to look up from the chart. She had been waiting, one way or another, all week.\n\n"
+        f"{opening} did not look up. He traced the line of the reef with one finger, twice, "
+        "as if it might have moved since the last time he checked."
+    )
+    posts = propose(text, [reyes, cole]).posts
+    assert [p.muse_key for p in posts] == ["cole", "reyes"]
+    assert posts[1].text.startswith(opening)
