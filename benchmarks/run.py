@@ -708,7 +708,7 @@ def run_database(url: str | None, args) -> dict:
         tandem_port, floor_port = free_port(), free_port()
         tandem_env = env | {"TANDEM_SITE_URL": f"http://127.0.0.1:{tandem_port}"}
         floor_env = clean_env() | {"DJANGO_SETTINGS_MODULE": "floor.settings"}
-        # The same options as tandem serve's uvicorn.Config (tandem/cli.py): default loop and
+        # The same options as tandem serve's uvicorn.Config (tandem/cli/serve.py): default loop and
         # HTTP implementation, proxy headers, no lifespan, one worker in this process.
         floor_command = [
             sys.executable, "-m", "uvicorn", "floor.asgi:application",
