@@ -430,17 +430,22 @@ print(json.dumps({{"tasks": [[r.status, len(r.worker_ids)] for r in rows],
                   "delivery": [d.status, d.attempts]}}))
 """
 
-# What the scheduler does by itself 15 minutes (STALE_RUNNING_AFTER) after the task started:
-# here the start is moved back instead of waiting, then the same function runs.
+# What the scheduler does by itself once the killed worker's heartbeat is WORKER_GONE_AFTER
+# (3 minutes) old: here the start and the heartbeat are moved back instead of waiting, then
+# the same function runs.
 REQUEUE = """
 import json
 from django.db.models import F
 from django_tasks_db.models import DBTaskResult
-from tandem.notifications.scheduler import STALE_RUNNING_AFTER, requeue_stale_tasks
+from tandem.notifications.models import WorkerHeartbeat
+from tandem.notifications.scheduler import WORKER_GONE_AFTER, requeue_stale_tasks
 from datetime import timedelta
-DBTaskResult.objects.filter(task_path__endswith="send_webhook", status="RUNNING",
-    args_kwargs__args=[{delivery}]).update(
-    started_at=F("started_at") - STALE_RUNNING_AFTER - timedelta(seconds=1))
+stuck = DBTaskResult.objects.filter(task_path__endswith="send_webhook", status="RUNNING",
+    args_kwargs__args=[{delivery}])
+back = WORKER_GONE_AFTER + timedelta(seconds=1)
+WorkerHeartbeat.objects.filter(worker_id__in=[r.worker_ids[-1] for r in stuck]).update(
+    seen_at=F("seen_at") - back)
+stuck.update(started_at=F("started_at") - back)
 print(json.dumps(requeue_stale_tasks()))
 """
 

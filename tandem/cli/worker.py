@@ -57,7 +57,14 @@ def _pending_migrations() -> bool:
     return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
-def _draining_worker(*, interval: float, verbosity: int, grace: float, on_stop: Callable[[], None]):
+def _draining_worker(
+    *,
+    interval: float,
+    verbosity: int,
+    grace: float,
+    on_stop: Callable[[], None],
+    worker_id: str | None = None,
+):
     """django-tasks-db's ``db_worker`` loop, with a bounded drain.
 
     db_worker on its own: the first SIGTERM/SIGINT lets the task in flight finish (or exits at
@@ -135,7 +142,7 @@ def _draining_worker(*, interval: float, verbosity: int, grace: float, on_stop: 
         backend_name=DEFAULT_TASK_BACKEND_ALIAS,
         startup_delay=True,
         max_tasks=None,
-        worker_id=get_random_string(32),
+        worker_id=worker_id or get_random_string(32),
         excluded_queue_names=[],
     )
 
@@ -148,12 +155,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
         return _fail(
             "the database has unapplied migrations; run `tandem serve` or `tandem manage migrate` first"
         )
+    from django.utils.crypto import get_random_string
+
     from tandem.notifications.scheduler import run_scheduler
 
     stop = threading.Event()
+    # One id for the task loop and the scheduler's heartbeat, so that a task this worker
+    # leaves "running" when killed is known to be orphaned once the heartbeat stops.
+    worker_id = get_random_string(32)
     scheduler = threading.Thread(
         target=run_scheduler,
-        kwargs={"stop": stop, "every": args.schedule_every},
+        kwargs={"stop": stop, "every": args.schedule_every, "worker_id": worker_id},
         name="tandem-scheduler",
         daemon=True,
     )
@@ -161,7 +173,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     # drain without bound, and which would run under Django's autoreloader (a second process,
     # left orphaned by SIGTERM) whenever TANDEM_DEBUG is on.
     worker = _draining_worker(
-        interval=args.interval, verbosity=args.verbosity, grace=args.grace, on_stop=stop.set
+        interval=args.interval,
+        verbosity=args.verbosity,
+        grace=args.grace,
+        on_stop=stop.set,
+        worker_id=worker_id,
     )
     worker.configure_signals()
     if args.parent_pid:

@@ -158,3 +158,16 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification} → {self.webhook}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A background worker saying it is alive: its scheduler thread touches the row every
+    ``HEARTBEAT_EVERY`` (tandem.notifications.scheduler), so a task still "running" under
+    a worker that has gone quiet can be queued again within minutes, not after the 15
+    minutes a task might legitimately take."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id} seen {self.seen_at:%Y-%m-%d %H:%M:%S}"
