@@ -393,3 +393,23 @@ def test_the_queue_builds_only_the_threads_it_shows(make_writer, make_muse, monk
     monkeypatch.setattr(Thread, "from_db", classmethod(counting))
     selectors.writer_queue(writer, window=2)
     assert len(built) == 2 * 5 + 6  # the window of each section; 6 invitations' threads
+
+
+def test_the_home_page_counts_the_turns_waiting_once(client, coffee_cart, writer_a, monkeypatch):
+    """The navigation badge takes the home page's own count instead of asking again, and
+    it is the same number the badge shows everywhere else."""
+    from tandem.threads import context_processors
+
+    expected = selectors.your_turn_count(writer_a)
+    assert expected == 1
+    calls = []
+    real = context_processors.your_turn_count
+    monkeypatch.setattr(
+        context_processors, "your_turn_count", lambda user: calls.append(user) or real(user)
+    )
+    client.force_login(writer_a)
+    home = client.get("/")
+    assert home.context["nav_your_turn"] == home.context["waiting_on_you"] == expected
+    assert calls == []
+    other = client.get("/muses/")
+    assert other.context["nav_your_turn"] == expected and len(calls) == 1
